@@ -1,0 +1,35 @@
+"""Fixtures the conformance suites share: connections to the target and the harness's own rows."""
+from __future__ import annotations
+
+import pytest
+
+from spine_harness.db import connect
+from spine_harness.rls import seed as rls_seed
+from spine_harness.targets import Target
+
+
+@pytest.fixture(scope="session")
+def admin_conn(spine: Target):
+    """The privileged direct login (catalog reads, seeding the harness's own rows)."""
+    with connect(spine.direct_dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def api_conn(spine: Target):
+    """`authenticator` through the pooler: how PostgREST reaches the database."""
+    with connect(spine.api_dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def seed_rows(spine: Target, admin_conn):
+    """The harness's marked rows, removed when the module is done, also after a failure."""
+    if not spine.writable:
+        pytest.skip(f"target '{spine.name}' is read-only: set SPINE_ALLOW_WRITES=1 to let the suite "
+                    "create (and remove) its own marked rows")
+    seed = rls_seed.create(admin_conn)
+    try:
+        yield seed
+    finally:
+        rls_seed.remove(admin_conn, seed)

@@ -1,0 +1,1 @@
+"""The Spine harness: proves that the Gerege Spine is safe and fast before every deploy."""

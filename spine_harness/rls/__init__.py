@@ -1,0 +1,1 @@
+"""Row-level security: the written expectations, the seeded rows, the matrix and the lints."""

@@ -1,0 +1,135 @@
+"""Catalog lints in the spirit of Supabase's splinter, over every schema the API exposes.
+
+Each lint is a query returning one row per offending object, so a table added later is judged
+the day it appears, without anyone editing a test.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import psycopg
+
+DEFAULT_API_SCHEMAS = ("public", "gesign", "eid")
+
+
+@dataclasses.dataclass(frozen=True)
+class Lint:
+    name: str
+    why: str
+    query: str = ""
+
+    def run(self, conn: psycopg.Connection, schemas: list[str]) -> list[str]:
+        if self.name == "auth_rls_initplan":
+            return _initplan_findings(conn, schemas)
+        return [row[0] for row in conn.execute(self.query, {"schemas": schemas}).fetchall()]
+
+
+def api_schemas(conn: psycopg.Connection) -> list[str]:
+    """The schemas PostgREST exposes (authenticator's pgrst.db_schemas), else the Spine's three."""
+    row = conn.execute(
+        "select split_part(cfg, '=', 2) from pg_db_role_setting s"
+        " join pg_roles r on r.oid = s.setrole, unnest(s.setconfig) cfg"
+        " where r.rolname = 'authenticator' and cfg like 'pgrst.db_schemas=%' limit 1").fetchone()
+    if row and row[0].strip():
+        return [s.strip() for s in row[0].split(",") if s.strip()]
+    return list(DEFAULT_API_SCHEMAS)
+
+
+_TABLES = """
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p') and n.nspname = any(%(schemas)s)
+    and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+"""
+
+_API_CAN_REACH = ("(has_table_privilege('anon', c.oid, 'select,insert,update,delete')"
+                  " or has_table_privilege('authenticated', c.oid, 'select,insert,update,delete'))")
+
+LINTS: tuple[Lint, ...] = (
+    Lint("rls_disabled_in_api_schema",
+         "a table the API exposes without row-level security is readable and writable by any key",
+         f"select c.oid::regclass::text {_TABLES} and not c.relrowsecurity order by 1"),
+    Lint("policy_exists_rls_disabled",
+         "policies were written but RLS is off, so none of them apply",
+         f"select c.oid::regclass::text {_TABLES} and not c.relrowsecurity"
+         " and exists (select 1 from pg_policy p where p.polrelid = c.oid) order by 1"),
+    Lint("rls_enabled_no_policy",
+         "the API roles hold privileges on a table with RLS on and no policy: an accident either way",
+         f"select c.oid::regclass::text {_TABLES} and c.relrowsecurity"
+         f" and not exists (select 1 from pg_policy p where p.polrelid = c.oid) and {_API_CAN_REACH} order by 1"),
+    Lint("rls_policy_always_true",
+         "a permissive policy for the API roles that is just `true` switches RLS off for them",
+         "select format('%%I.%%I: %%s', schemaname, tablename, policyname) from pg_policies"
+         " where schemaname = any(%(schemas)s) and permissive = 'PERMISSIVE'"
+         " and roles && array['public', 'anon', 'authenticated']::name[]"
+         " and (qual = 'true' or with_check = 'true') order by 1"),
+    Lint("auth_rls_initplan",
+         "auth.uid()/auth.jwt()/current_setting() not wrapped in (select ...) is evaluated once per row"),
+    Lint("multiple_permissive_policies",
+         "two permissive policies for one role and command are OR-ed: each must be read to know the rule",
+         "select format('%%I.%%I %%s %%s: %%s', schemaname, tablename, r.role, k.cmd,"
+         " string_agg(policyname, ', ' order by policyname))"
+         " from pg_policies p, unnest(p.roles) r(role),"
+         " unnest(case when p.cmd = 'ALL' then array['SELECT','INSERT','UPDATE','DELETE'] else array[p.cmd] end) k(cmd)"
+         " where schemaname = any(%(schemas)s) and permissive = 'PERMISSIVE'"
+         " group by schemaname, tablename, r.role, k.cmd having count(*) > 1 order by 1"),
+    Lint("function_search_path_mutable",
+         "a function without a fixed search_path resolves names through whatever path its caller set",
+         "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+         " where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')"
+         " and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%%')"
+         " and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') order by 1"),
+    Lint("security_definer_executable_by_api_roles",
+         "a SECURITY DEFINER function anon or authenticated can call runs with its owner's rights",
+         "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+         " where n.nspname = any(%(schemas)s) and p.prosecdef and p.prorettype <> 'trigger'::regtype"
+         " and (has_function_privilege('anon', p.oid, 'execute')"
+         "      or has_function_privilege('authenticated', p.oid, 'execute'))"
+         " and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') order by 1"),
+    Lint("security_definer_view",
+         "a view without security_invoker reads its tables with its owner's rights, past their RLS",
+         "select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+         " where c.relkind = 'v' and n.nspname = any(%(schemas)s)"
+         " and not exists (select 1 from unnest(coalesce(c.reloptions, '{}')) o"
+         "   where lower(o) in ('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))"
+         " and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e') order by 1"),
+    Lint("unindexed_foreign_keys",
+         "a foreign key without an index makes deletes on the parent scan the child",
+         "select format('%%s (%%s)', c.conrelid::regclass, c.conname) from pg_constraint c"
+         " join pg_namespace n on n.oid = c.connamespace"
+         " where c.contype = 'f' and n.nspname = any(%(schemas)s)"
+         " and not exists (select 1 from pg_index i where i.indrelid = c.conrelid"
+         "   and (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey"
+         "   and (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] <@ c.conkey) order by 1"),
+    Lint("policy_column_unindexed",
+         "a column a USING policy filters on must lead an index, or every request scans the table",
+         "select distinct format('%%s.%%I (policy %%I)', pol.polrelid::regclass, a.attname, pol.polname)"
+         " from pg_policy pol join pg_class c on c.oid = pol.polrelid"
+         " join pg_namespace n on n.oid = c.relnamespace"
+         " join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid"
+         "   and d.refobjid = pol.polrelid and d.refobjsubid > 0"
+         " join pg_attribute a on a.attrelid = pol.polrelid and a.attnum = d.refobjsubid"
+         " where n.nspname = any(%(schemas)s) and pol.polcmd <> 'a'"
+         " and not exists (select 1 from pg_index i where i.indrelid = pol.polrelid and i.indkey[0] = a.attnum)"
+         " order by 1"),
+)
+
+_AUTH_CALL = re.compile(r"auth\.(?:uid|jwt|role|email)\(\)|current_setting\(")
+
+
+def _initplan_findings(conn: psycopg.Connection, schemas: list[str]) -> list[str]:
+    rows = conn.execute(
+        "select schemaname, tablename, policyname, coalesce(qual, ''), coalesce(with_check, '')"
+        " from pg_policies where schemaname = any(%(schemas)s) order by 1, 2, 3", {"schemas": schemas}).fetchall()
+    found = []
+    for schema, table, policy, *exprs in rows:
+        for expr in exprs:
+            for m in _AUTH_CALL.finditer(expr):
+                if not re.search(r"SELECT\s+$", expr[:m.start()]):
+                    found.append(f"{schema}.{table}: {policy} calls {m.group(0)} per row")
+                    break
+    return sorted(set(found))
+
+
+def by_name(name: str) -> Lint:
+    return next(lint for lint in LINTS if lint.name == name)

@@ -1,0 +1,128 @@
+"""The `local` target: a real Spine on this machine from Debian's packages, no Docker.
+
+PostgreSQL 15 runs the stack's postgresql.conf and pg_hba.conf; the compatibility bootstrap
+and the project's SQL build the schemas in a template database (`spine_template`) from which
+the working database `spine` and every canary's scratch database are cloned in milliseconds;
+PgBouncer in transaction mode stands in for Supavisor's 6543.
+"""
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+
+import psycopg
+from psycopg import sql
+
+from spine_harness import sql as spine_sql
+from spine_harness.envfile import read_env_file
+from spine_harness.paths import STACK_DIR
+from spine_harness.servers.pgbouncer import LocalPgBouncer
+from spine_harness.servers.postgres import LocalPostgres
+from spine_harness.servers.process import sweep_stale_workdirs
+from spine_harness.targets.model import Capability, Target
+
+TEMPLATE_DB = "spine_template"
+WORKING_DB = "spine"
+LOCAL_LACKS = {
+    Capability.GATEWAY: "the local target runs no Kong (no container registry here); "
+                        "run with TARGET=compose on a Docker host, or TARGET=remote",
+}
+
+
+def pooler_defaults() -> tuple[int, int]:
+    """The stack's pool size and client limit (POOLER_DEFAULT_POOL_SIZE, POOLER_MAX_CLIENT_CONN)."""
+    env_example = STACK_DIR / ".env.example"
+    values = read_env_file(env_example) if env_example.exists() else {}
+    return int(values.get("POOLER_DEFAULT_POOL_SIZE", 20)), int(values.get("POOLER_MAX_CLIENT_CONN", 100))
+
+
+class LocalSpine:
+    """Start, hand out a Target, stop. Use as a context manager so stop always runs."""
+
+    def __init__(self) -> None:
+        self.password = secrets.token_urlsafe(24)
+        self.postgres: LocalPostgres | None = None
+        self.pgbouncer: LocalPgBouncer | None = None
+        self.startup_seconds: float | None = None
+
+    def start(self) -> Target:
+        t0 = time.perf_counter()
+        sweep_stale_workdirs()
+        try:
+            self.postgres = LocalPostgres(self.password).start()
+            self._build_databases()
+            pool_size, max_clients = pooler_defaults()
+            self.pgbouncer = LocalPgBouncer(
+                self.postgres.host, self.postgres.port,
+                {"postgres": self.password, "authenticator": self.password},
+                default_pool_size=pool_size, max_client_conn=max_clients,
+            ).start()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.perf_counter() - t0
+        return self.target()
+
+    def _build_databases(self) -> None:
+        with psycopg.connect(self.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(TEMPLATE_DB)))
+            conn.execute("alter database spine_template with allow_connections true is_template true")
+        with psycopg.connect(self.postgres.dsn(dbname=TEMPLATE_DB), autocommit=True) as conn:
+            spine_sql.apply_files(conn, spine_sql.local_bootstrap_files() + spine_sql.project_sql_files())
+            spine_sql.set_login_passwords(conn, self.password)
+        self.clone_database(WORKING_DB)
+
+    def clone_database(self, name: str) -> None:
+        """A fresh copy of the schemas, as the SQL files left them."""
+        with psycopg.connect(self.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)))
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+    def target(self, dbname: str = WORKING_DB, label: str = "") -> Target:
+        pg, pb = self.postgres, self.pgbouncer
+        caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
+        return Target(
+            name="local",
+            capabilities=frozenset(caps),
+            lacks=dict(LOCAL_LACKS),
+            direct_dsn=pg.dsn(dbname=dbname),
+            pooler_dsn=pb.dsn("postgres", dbname),
+            api_dsn=pb.dsn("authenticator", dbname),
+            pooler_admin_dsn=pb.admin_dsn(),
+            writable=True,
+            label=label,
+        )
+
+    @contextlib.contextmanager
+    def scratch(self, name: str, label: str = "") -> Iterator[Target]:
+        """A throwaway database cloned from the template, removed afterwards."""
+        self.clone_database(name)
+        try:
+            yield self.target(dbname=name, label=label)
+        finally:
+            self.drop_database(name)
+
+    def stop(self) -> None:
+        for server in (self.pgbouncer, self.postgres):
+            if server is not None:
+                server.stop()
+
+    def __enter__(self) -> Target:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def tools_missing() -> list[str]:
+    """Binaries the local target needs that this machine lacks."""
+    needed = {"postgres (postgresql-15)": "/usr/lib/postgresql/15/bin/postgres",
+              "pgbouncer": "/usr/sbin/pgbouncer"}
+    return [name for name, path in needed.items() if not shutil.which(path)]

@@ -1,0 +1,142 @@
+"""Choosing a target and knowing its capabilities before anything is started.
+
+Skips are decided at setup from these static facts; the servers start only when a test first
+asks for the `spine` fixture, so a run that needs no server (the static suite) starts none.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from spine_harness.paths import STACK_DIR
+from spine_harness.targets.model import Capability, Target, TargetUnavailable
+
+
+class Provider:
+    """Static facts about one target, and how to bring it up."""
+
+    name: str = ""
+    stack_dir: Path = STACK_DIR
+
+    def __init__(self) -> None:
+        self.local = None  # the LocalSpine, where this provider started one
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        raise NotImplementedError
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        return {}
+
+    def missing_reason(self, cap: Capability) -> str:
+        why = self.lacks.get(cap) or "not available on this machine"
+        return f"target '{self.name}' lacks the {cap.value} ({why}); it runs on {cap.provided_by}"
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        raise NotImplementedError
+        yield
+
+
+def _firewall_host_reason() -> str | None:
+    """Why this machine cannot build namespaced test networks, or None if it can."""
+    if os.geteuid() != 0:
+        return "needs root to create network namespaces"
+    for tool in ("ip", "iptables", "ip6tables"):
+        if not shutil.which(tool):
+            return f"`{tool}` is not installed (run `make setup`)"
+    return None
+
+
+class LocalProvider(Provider):
+    name = "local"
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
+        if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+            caps.add(Capability.EDGE)
+        if _firewall_host_reason() is None:
+            caps.add(Capability.FIREWALL_HOST)
+        return frozenset(caps)
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        from spine_harness.targets.local import LOCAL_LACKS
+        return dict(LOCAL_LACKS)
+
+    def missing_reason(self, cap: Capability) -> str:
+        if cap is Capability.FIREWALL_HOST and (why := _firewall_host_reason()):
+            return f"target 'local' lacks the firewall host ({why}); it runs on {cap.provided_by}"
+        return super().missing_reason(cap)
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        from spine_harness.targets.local import LocalSpine
+        spine = LocalSpine()
+        try:
+            target = spine.start()
+            self.local = spine
+            yield target.replace(capabilities=self.capabilities)
+        finally:
+            self.local = None
+            spine.stop()
+
+
+class AttachedProvider(Provider):
+    """Servers another process started (`python -m spine_harness up`, or a canary run)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.target = Target.read_attach_file(path)
+        self.name = self.target.name
+        self.stack_dir = self.target.stack_dir
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return self.target.capabilities
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        return self.target.lacks
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        yield self.target
+
+
+class UnavailableProvider(Provider):
+    """A recognised target that cannot run here; every capability skips with the reason."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__()
+        self.name = name
+        self.reason = reason
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset()
+
+    def missing_reason(self, cap: Capability) -> str:
+        return f"target '{self.name}' is unavailable: {self.reason}"
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        raise TargetUnavailable(f"target '{self.name}' is unavailable: {self.reason}")
+        yield
+
+
+def provider_for(name: str, attach: Path | None = None) -> Provider:
+    if attach is not None:
+        return AttachedProvider(attach)
+    if name == "local":
+        return LocalProvider()
+    if name == "compose":
+        return UnavailableProvider("compose", "not implemented yet (stack issue)")
+    if name == "remote":
+        return UnavailableProvider("remote", "not implemented yet (stack issue)")
+    raise TargetUnavailable(f"unknown target {name!r}: choose local, compose or remote")

@@ -1,0 +1,23 @@
+"""Fixtures for the harness's own tests: one healthy local Spine per session, to break copies of."""
+from __future__ import annotations
+
+import pytest
+
+from spine_harness.canary import CanaryEnv
+from spine_harness.targets.local import LocalSpine
+
+
+@pytest.fixture(scope="session")
+def local_spine():
+    """A real local Spine; canaries clone its template database, never change its own."""
+    spine = LocalSpine()
+    spine.start()
+    try:
+        yield spine
+    finally:
+        spine.stop()
+
+
+@pytest.fixture
+def canary_env(local_spine, tmp_path) -> CanaryEnv:
+    return CanaryEnv(local=local_spine, workdir=tmp_path)
