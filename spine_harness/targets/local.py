@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql
 
 from spine_harness import sql as spine_sql
+from spine_harness import tokens
 from spine_harness.envfile import read_env_file
 from spine_harness.paths import STACK_DIR
 from spine_harness.servers.pgbouncer import LocalPgBouncer
@@ -44,6 +45,11 @@ class LocalSpine:
 
     def __init__(self) -> None:
         self.password = secrets.token_urlsafe(24)
+        # A fresh secret per run, as generate-secrets.sh makes one per deployment: the token-
+        # hygiene and JWT-to-role suites judge the local target like any other.
+        self.jwt_secret = secrets.token_urlsafe(48)
+        self.anon_key = tokens.mint_api_key(self.jwt_secret, "anon")
+        self.service_role_key = tokens.mint_api_key(self.jwt_secret, "service_role")
         self.postgres: LocalPostgres | None = None
         self.pgbouncer: LocalPgBouncer | None = None
         self.startup_seconds: float | None = None
@@ -96,6 +102,9 @@ class LocalSpine:
             pooler_dsn=pb.dsn("postgres", dbname),
             api_dsn=pb.dsn("authenticator", dbname),
             pooler_admin_dsn=pb.admin_dsn(),
+            jwt_secret=self.jwt_secret,
+            anon_key=self.anon_key,
+            service_role_key=self.service_role_key,
             writable=True,
             label=label,
         )
