@@ -136,7 +136,9 @@ def provider_for(name: str, attach: Path | None = None) -> Provider:
     if name == "local":
         return LocalProvider()
     if name == "compose":
-        return UnavailableProvider("compose", "not implemented yet (stack issue)")
+        from spine_harness.targets.compose import provider
+        return provider()
     if name == "remote":
-        return UnavailableProvider("remote", "not implemented yet (stack issue)")
+        from spine_harness.targets.remote import RemoteProvider
+        return RemoteProvider()
     raise TargetUnavailable(f"unknown target {name!r}: choose local, compose or remote")

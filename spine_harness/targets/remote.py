@@ -1,0 +1,126 @@
+"""The `remote` target: an existing deployment, given by environment variables.
+
+Which capabilities it has follows from which endpoints are given; the others are declared
+lacks naming the variable to set, so strict mode (the gate) accepts their skips. Remote runs
+are read-only unless SPINE_ALLOW_WRITES=1, and even then the suites write only their own
+marked rows and remove them.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+
+from spine_harness.targets.model import Capability, Target, TargetUnavailable
+from spine_harness.targets.providers import Provider
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    kind: str = "text"       # "dsn", "url" or "text": how it is checked (never echoed)
+
+
+DB_URL = Variable("SPINE_DB_URL", "privileged login straight to Postgres, or through Supavisor's session port", "dsn")
+POOLER_URL = Variable("SPINE_POOLER_URL", "the same login through Supavisor's transaction port (6543)", "dsn")
+API_DB_URL = Variable("SPINE_API_DB_URL", "`authenticator` through the transaction port, as PostgREST logs in", "dsn")
+GATEWAY_URL = Variable("SPINE_GATEWAY_URL", "Kong's base URL, e.g. http://127.0.0.1:8000 over an SSH tunnel", "url")
+EDGE_URL = Variable("SPINE_EDGE_URL", "the public HTTPS base URL nginx serves, e.g. https://supabase.gerege.mn", "url")
+JWT_SECRET = Variable("SPINE_JWT_SECRET", "the deployment's JWT_SECRET (suites that mint user tokens need it)")
+ANON_KEY = Variable("SPINE_ANON_KEY", "the deployment's ANON_KEY")
+SERVICE_ROLE_KEY = Variable("SPINE_SERVICE_ROLE_KEY", "the deployment's SERVICE_ROLE_KEY")
+ALLOW_WRITES = Variable("SPINE_ALLOW_WRITES", "1 lets the suites create (and remove) their own marked rows")
+VARIABLES = (DB_URL, POOLER_URL, API_DB_URL, GATEWAY_URL, EDGE_URL, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY,
+             ALLOW_WRITES)
+
+REQUIRED = (DB_URL,)
+# A capability, and the variables that must all be set for the remote target to have it.
+NEEDED_FOR: dict[Capability, tuple[Variable, ...]] = {
+    Capability.DATABASE: (DB_URL,),
+    Capability.POOLER: (POOLER_URL, API_DB_URL),
+    Capability.GATEWAY: (GATEWAY_URL, ANON_KEY, SERVICE_ROLE_KEY),
+    Capability.EDGE: (EDGE_URL,),
+}
+NEVER = {
+    Capability.FIREWALL_HOST: "the firewall suite builds namespaced hosts and runs on local only",
+    Capability.SCRATCH_DATABASES: "a deployment's database is never cloned or dropped; canaries run on local",
+}
+
+
+def _checked(var: Variable, environ: dict[str, str]) -> str | None:
+    value = environ.get(var.name) or None
+    if value is None:
+        return None
+    if var.kind == "dsn":
+        try:
+            psycopg.conninfo.conninfo_to_dict(value)
+        except psycopg.ProgrammingError:
+            raise TargetUnavailable(f"{var.name} is not a libpq connection string or postgres:// URL") from None
+    if var.kind == "url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TargetUnavailable(f"{var.name} is not an http(s):// URL with a host")
+    return value
+
+
+def target_from_environment(environ: dict[str, str] | None = None) -> Target:
+    """Build the remote Target, or stop with one line naming the variable that is wrong."""
+    environ = dict(os.environ if environ is None else environ)
+    for var in REQUIRED:
+        if not environ.get(var.name):
+            raise TargetUnavailable(f"target 'remote' needs {var.name} ({var.meaning}); "
+                                    "see the README for every SPINE_* variable")
+    values = {var.name: _checked(var, environ) for var in VARIABLES}
+    if values[ALLOW_WRITES.name] not in (None, "0", "1"):
+        raise TargetUnavailable(f"{ALLOW_WRITES.name} must be 1 (allow) or 0 (read-only)")
+    caps, lacks = set(), dict(NEVER)
+    for cap, needed in NEEDED_FOR.items():
+        unset = [v.name for v in needed if not values[v.name]]
+        if not unset:
+            caps.add(cap)
+        elif len(unset) < len(needed):   # half-configured: a mistake, not a choice
+            raise TargetUnavailable(f"target 'remote' has {', '.join(v.name for v in needed if values[v.name])} "
+                                    f"but not {', '.join(unset)}: the {cap.value} needs all of them")
+        else:
+            lacks[cap] = f"{', '.join(unset)} not set"
+    return Target(
+        name="remote",
+        capabilities=frozenset(caps),
+        lacks=lacks,
+        direct_dsn=values[DB_URL.name],
+        pooler_dsn=values[POOLER_URL.name],
+        api_dsn=values[API_DB_URL.name],
+        gateway_url=values[GATEWAY_URL.name],
+        edge_url=values[EDGE_URL.name],
+        jwt_secret=values[JWT_SECRET.name],
+        anon_key=values[ANON_KEY.name],
+        service_role_key=values[SERVICE_ROLE_KEY.name],
+        writable=values[ALLOW_WRITES.name] == "1",
+    )
+
+
+class RemoteProvider(Provider):
+    """Reads the environment once, when the run starts: a bad variable stops the run at once."""
+
+    name = "remote"
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.target = target_from_environment(environ)
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return self.target.capabilities
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        return self.target.lacks
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        yield self.target
