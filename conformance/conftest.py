@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from spine_harness.db import connect
+from spine_harness.gateway.checks import Gateway
 from spine_harness.rls import seed as rls_seed
 from spine_harness.targets import Target
 
@@ -33,3 +34,10 @@ def seed_rows(spine: Target, admin_conn):
         yield seed
     finally:
         rls_seed.remove(admin_conn, seed)
+
+
+@pytest.fixture(scope="module")
+def gateway(spine: Target):
+    """An HTTP client for the target's gateway, with its keys (the gateway suites need it)."""
+    with Gateway.open(spine) as gw:
+        yield gw

@@ -1,0 +1,27 @@
+"""Every route of kong.yml through the real gateway: no apikey and an unknown apikey get 401,
+the anon key passes only where the anon group is in the route's ACL (else 403), the service key
+passes, open routes are open. The cases are generated from the kong.yml of the stack under test
+(spine_harness.gateway.routes), so a route is covered the day it is added.
+
+Proven against the in-process double in tests/test_gateway_routes.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from spine_harness import kong
+from spine_harness.gateway import routes
+from spine_harness.gateway.checks import check_route
+from spine_harness.pytest_plugin import provider
+
+pytestmark = pytest.mark.needs("gateway")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        cases = routes.cases(kong.load(provider(metafunc.config).stack_dir))
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+def test_route(gateway, case):
+    check_route(gateway, case)
