@@ -1,2 +1,3 @@
-"""Root conftest: loads the harness's pytest plugin for every suite and the harness's own tests."""
-pytest_plugins = ["spine_harness.pytest_plugin"]
+"""Root conftest: loads the harness's pytest plugin for every suite and the harness's own tests,
+and the MFA suites' fixtures (keys, the reference or a canary's implementation, marked users)."""
+pytest_plugins = ["spine_harness.pytest_plugin", "spine_harness.mfa.fixtures"]

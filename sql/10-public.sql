@@ -43,6 +43,9 @@ create table if not exists public.user_totp (
   constraint user_totp_ciphertext_is_sealed_160_bit check (octet_length(secret_ciphertext) = 36),
   constraint user_totp_nonce_is_96_bit check (octet_length(secret_nonce) = 12),
   constraint user_totp_key_version_positive check (key_version > 0),
+  -- GCM's one hard rule: a nonce is never used twice under one key. Random 96-bit nonces make a
+  -- collision negligible; this makes a copied or derived nonce impossible to store.
+  constraint user_totp_nonce_unique_per_key unique (key_version, secret_nonce),
   constraint user_totp_step_positive check (last_accepted_step is null or last_accepted_step > 0)
 );
 
