@@ -1,4 +1,8 @@
-"""`python -m spine_harness <command>`: one module per command in spine_harness/commands/."""
+"""`python -m spine_harness <command>`: one module per command in spine_harness/commands/.
+
+Only the chosen command's module is imported (the firewall script runs on every deploy and
+should not pay for loading the report's plotting stack); `--help` imports them all to list them.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,20 +13,26 @@ import sys
 from spine_harness import commands
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    return sorted(m.name.replace("_", "-") for m in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m spine_harness",
                                      description="The Spine harness: start targets, seed data, write reports.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
-        p = sub.add_parser(info.name.replace("_", "-"), help=mod.HELP, description=mod.__doc__)
+    for name in [only] if only else command_names():
+        mod = importlib.import_module(f"{commands.__name__}.{name.replace('-', '_')}")
+        p = sub.add_parser(name, help=mod.HELP, description=mod.__doc__)
         mod.add_arguments(p)
         p.set_defaults(run=mod.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = argv[0] if argv and argv[0] in command_names() else None
+    args = build_parser(chosen).parse_args(argv)
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:

@@ -24,8 +24,10 @@ STACK_PG_HBA = STACK_DIR / "volumes" / "db" / "pg_hba.conf"
 class LocalPostgres:
     """A throwaway cluster: initdb, start, ready, stop, and the directory gone afterwards."""
 
-    def __init__(self, password: str, *, conf: Path = STACK_POSTGRESQL_CONF, hba: Path = STACK_PG_HBA,
+    def __init__(self, password: str, *, conf: Path | None = STACK_POSTGRESQL_CONF, hba: Path = STACK_PG_HBA,
                  label: str = "postgres"):
+        """`conf=None` keeps the postgresql.conf initdb wrote: Postgres' defaults, the baseline
+        the tuning benchmark compares the stack's file against."""
         if not (PG_BIN / "postgres").exists():
             raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}): run `make setup`")
         self.password = password
@@ -62,7 +64,8 @@ class LocalPostgres:
         finally:
             pwfile.unlink(missing_ok=True)
         # The stack's own files, copied so the server account can read them wherever the clone lives.
-        shutil.copyfile(self.conf, self.datadir / "postgresql.conf")
+        if self.conf is not None:
+            shutil.copyfile(self.conf, self.datadir / "postgresql.conf")
         shutil.copyfile(self.hba, self.datadir / "pg_hba.conf")
         chown_to_server_user(self.datadir / "postgresql.conf", self.datadir / "pg_hba.conf")
         socket_dir = self.workdir / "socket"

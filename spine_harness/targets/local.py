@@ -8,10 +8,12 @@ PgBouncer in transaction mode stands in for Supavisor's 6543.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -21,7 +23,7 @@ from spine_harness import tokens
 from spine_harness.envfile import read_env_file
 from spine_harness.paths import STACK_DIR
 from spine_harness.servers.pgbouncer import LocalPgBouncer
-from spine_harness.servers.postgres import LocalPostgres
+from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF, LocalPostgres
 from spine_harness.servers.process import sweep_stale_workdirs
 from spine_harness.targets.model import Capability, Target
 
@@ -31,6 +33,27 @@ LOCAL_LACKS = {
     Capability.GATEWAY: "the local target runs no Kong (no container registry here); "
                         "run with TARGET=compose on a Docker host, or TARGET=remote",
 }
+
+
+def firewall_host_reason() -> str | None:
+    """Why this machine cannot build namespaced test networks, or None if it can."""
+    if os.geteuid() != 0:
+        return "needs root to create network namespaces"
+    for tool in ("ip", "iptables", "ip6tables"):
+        if not shutil.which(tool):
+            return f"`{tool}` is not installed (run `make setup`)"
+    return None
+
+
+def local_capabilities() -> frozenset[Capability]:
+    """What the local target has on this machine: its own servers always; the edge where nginx
+    is installed; the firewall host where namespaces can be built."""
+    caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
+    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+        caps.add(Capability.EDGE)
+    if firewall_host_reason() is None:
+        caps.add(Capability.FIREWALL_HOST)
+    return frozenset(caps)
 
 
 def pooler_defaults() -> tuple[int, int]:
@@ -43,7 +66,8 @@ def pooler_defaults() -> tuple[int, int]:
 class LocalSpine:
     """Start, hand out a Target, stop. Use as a context manager so stop always runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, postgres_conf: Path | None = STACK_POSTGRESQL_CONF) -> None:
+        self.postgres_conf = postgres_conf
         self.password = secrets.token_urlsafe(24)
         # A fresh secret per run, as generate-secrets.sh makes one per deployment: the token-
         # hygiene and JWT-to-role suites judge the local target like any other.
@@ -58,7 +82,7 @@ class LocalSpine:
         t0 = time.perf_counter()
         sweep_stale_workdirs()
         try:
-            self.postgres = LocalPostgres(self.password).start()
+            self.postgres = LocalPostgres(self.password, conf=self.postgres_conf).start()
             self._build_databases()
             pool_size, max_clients = pooler_defaults()
             self.pgbouncer = LocalPgBouncer(
@@ -93,10 +117,9 @@ class LocalSpine:
 
     def target(self, dbname: str = WORKING_DB, label: str = "") -> Target:
         pg, pb = self.postgres, self.pgbouncer
-        caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
         return Target(
             name="local",
-            capabilities=frozenset(caps),
+            capabilities=local_capabilities(),
             lacks=dict(LOCAL_LACKS),
             direct_dsn=pg.dsn(dbname=dbname),
             pooler_dsn=pb.dsn("postgres", dbname),

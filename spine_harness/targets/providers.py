@@ -6,8 +6,6 @@ asks for the `spine` fixture, so a run that needs no server (the static suite) s
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,27 +40,13 @@ class Provider:
         yield
 
 
-def _firewall_host_reason() -> str | None:
-    """Why this machine cannot build namespaced test networks, or None if it can."""
-    if os.geteuid() != 0:
-        return "needs root to create network namespaces"
-    for tool in ("ip", "iptables", "ip6tables"):
-        if not shutil.which(tool):
-            return f"`{tool}` is not installed (run `make setup`)"
-    return None
-
-
 class LocalProvider(Provider):
     name = "local"
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
-        if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
-            caps.add(Capability.EDGE)
-        if _firewall_host_reason() is None:
-            caps.add(Capability.FIREWALL_HOST)
-        return frozenset(caps)
+        from spine_harness.targets.local import local_capabilities
+        return local_capabilities()
 
     @property
     def lacks(self) -> dict[Capability, str]:
@@ -70,7 +54,8 @@ class LocalProvider(Provider):
         return dict(LOCAL_LACKS)
 
     def missing_reason(self, cap: Capability) -> str:
-        if cap is Capability.FIREWALL_HOST and (why := _firewall_host_reason()):
+        from spine_harness.targets.local import firewall_host_reason
+        if cap is Capability.FIREWALL_HOST and (why := firewall_host_reason()):
             return f"target 'local' lacks the firewall host ({why}); it runs on {cap.provided_by}"
         return super().missing_reason(cap)
 
@@ -81,7 +66,7 @@ class LocalProvider(Provider):
         try:
             target = spine.start()
             self.local = spine
-            yield target.replace(capabilities=self.capabilities)
+            yield target
         finally:
             self.local = None
             spine.stop()
