@@ -117,6 +117,7 @@ class SuiteRun:
     passed: frozenset[str]
     output: str
     exit_code: int
+    junit: ET.Element | None   # the run's JUnit report, for the gate's verdict
 
 
 def check_id(nodeid_or_classname: str, name: str | None = None) -> str:
@@ -138,14 +139,15 @@ def run_suites(target: Target, suites: tuple[str, ...], extra_args: tuple[str, .
         env = {k: v for k, v in os.environ.items() if k not in ("SPINE_TARGET", "SPINE_ATTACH", "SPINE_STRICT")}
         proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=env)
         failed, passed = set(), set()
-        if junit.exists():
-            for case in ET.parse(junit).getroot().iter("testcase"):
+        root = ET.parse(junit).getroot() if junit.exists() else None
+        if root is not None:
+            for case in root.iter("testcase"):
                 cid = check_id(case.get("classname", ""), case.get("name", ""))
                 if case.find("failure") is not None or case.find("error") is not None:
                     failed.add(cid)
                 elif case.find("skipped") is None:
                     passed.add(cid)
-        return SuiteRun(frozenset(failed), frozenset(passed), proc.stdout + proc.stderr, proc.returncode)
+        return SuiteRun(frozenset(failed), frozenset(passed), proc.stdout + proc.stderr, proc.returncode, root)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from spine_harness.canary import all_canaries, run_canary
+from spine_harness.gate import conformance_verdict
+from spine_harness.report.inputs import areas_from_junit
 
 CANARIES = all_canaries()
 
@@ -14,3 +16,10 @@ def test_canary_is_caught(canary, canary_env):
     assert result.caught, (
         f"canary {canary.name} ({canary.breaks}) was not caught: {', '.join(result.uncaught)} did not fail.\n"
         f"failed: {sorted(result.run.failed)}\n--- inner run (exit {result.run.exit_code})\n{result.run.output[-3000:]}")
+
+    # The gate's verdict on the same results: a no that names the area of every check caught.
+    ok, detail = conformance_verdict(areas_from_junit([result.run.junit]), result.run.exit_code)
+    assert not ok, f"the gate would let canary {canary.name} through: {detail}"
+    for pattern in canary.must_fail:
+        area = pattern.split("::")[0].removesuffix(".py").removeprefix("test_")
+        assert area in detail, f"the gate's no does not name {area}: {detail}"

@@ -1,0 +1,49 @@
+"""The pre-deploy gate: every conformance suite in strict mode, a short load smoke and the
+benchmark regression check; one JUnit file, the report, and an exit code that says no."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spine_harness.gate import BENCH_THRESHOLD_WHY, GateOptions, run_gate
+from spine_harness.paths import REPO_ROOT
+
+HELP = "the pre-deploy gate: strict conformance, load smoke, benchmark regression; exit 1 means no"
+
+
+def _threshold(value: str) -> float:
+    try:
+        f = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a fraction or percentage (e.g. 25%)") from None
+    if not 0 < f < 5:
+        raise argparse.ArgumentTypeError(f"{value!r}: the threshold must be between 0% and 500%")
+    return f
+
+
+def _seconds(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 600:
+        raise argparse.ArgumentTypeError(f"{value!r}: give whole seconds from 1 to 600")
+    return int(value)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=("local", "compose", "remote"), default="local")
+    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
+                        help="judge servers another process started (`python -m spine_harness up`)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "gate")
+    parser.add_argument("--load-seconds", type=_seconds, default=10)
+    parser.add_argument("--skip-load", action="store_true", help="leave out the load smoke")
+    parser.add_argument("--bench-threshold", type=_threshold, default=0.25, help=BENCH_THRESHOLD_WHY)
+
+
+def run(args: argparse.Namespace) -> int:
+    from spine_harness.targets import TargetUnavailable
+    try:
+        return run_gate(GateOptions(out_dir=args.out, target_name=args.target, attach=args.spine_attach,
+                                    load_seconds=args.load_seconds, skip_load=args.skip_load,
+                                    bench_threshold=args.bench_threshold))
+    except TargetUnavailable as exc:
+        print(f"GATE: NO: {exc}")
+        return 1
+

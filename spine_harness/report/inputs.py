@@ -1,0 +1,87 @@
+"""Reading what the report is built from. Every input is optional: a missing one is shown as
+missing in the report, never silently left out."""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchRun:
+    path: Path
+    datetime: str
+    machine: str
+    means: dict[str, dict[str, float]]   # group -> param -> mean seconds
+    ops: dict[str, float]                # fullname -> operations per second
+
+
+def read_bench_run(path: Path) -> BenchRun:
+    data = json.loads(Path(path).read_text())
+    means: dict[str, dict[str, float]] = collections.defaultdict(dict)
+    ops = {}
+    for b in data.get("benchmarks", []):
+        # A benchmark names its case in extra_info["case"] (e.g. "policy" vs "service_role"); the
+        # ratios divide cases of one group.
+        case = (b.get("extra_info") or {}).get("case") or b.get("param") or b["name"]
+        means[b.get("group") or b["name"]][case] = b["stats"]["mean"]
+        ops[b["fullname"]] = b["stats"]["ops"]
+    mi = data.get("machine_info", {})
+    machine = f"{mi.get('node', '?')} ({mi.get('cpu', {}).get('count', '?')} CPU, {mi.get('python_version', '?')})"
+    return BenchRun(Path(path), data.get("datetime", ""), machine, dict(means), ops)
+
+
+def saved_bench_runs(storage: Path) -> list[BenchRun]:
+    """pytest-benchmark's autosaved runs, oldest first."""
+    if not storage.is_dir():
+        return []
+    runs = [read_bench_run(p) for p in sorted(storage.glob("*/*.json"))]
+    return sorted(runs, key=lambda r: r.datetime)
+
+
+@dataclasses.dataclass(frozen=True)
+class AreaResult:
+    area: str
+    passed: int
+    failed: int
+    skipped: int
+    failures: tuple[str, ...]
+    skip_reasons: tuple[str, ...]
+
+    @property
+    def verdict(self) -> str:
+        return "FAIL" if self.failed else ("SKIP" if self.skipped and not self.passed else "PASS")
+
+
+def conformance_areas(junit_paths: list[Path]) -> list[AreaResult]:
+    """Pass/fail per conformance area (the test file) from JUnit XML files."""
+    return areas_from_junit([ET.parse(p).getroot() for p in junit_paths])
+
+
+def areas_from_junit(roots: list[ET.Element]) -> list[AreaResult]:
+    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    failures: dict[str, list[str]] = collections.defaultdict(list)
+    reasons: dict[str, set[str]] = collections.defaultdict(set)
+    for root in roots:
+        for case in root.iter("testcase"):
+            classname = case.get("classname", "")
+            if not classname.startswith("conformance."):
+                continue
+            area = classname.rsplit(".", 1)[-1].removeprefix("test_")
+            if (bad := case.find("failure")) is not None or (bad := case.find("error")) is not None:
+                counts[area]["failed"] += 1
+                first_line = (bad.get("message") or "").strip().splitlines()[:1]
+                failures[area].append(f"{case.get('name')}: {first_line[0][:200] if first_line else ''}")
+            elif (skip := case.find("skipped")) is not None:
+                counts[area]["skipped"] += 1
+                reasons[area].add((skip.get("message") or "").removeprefix("Skipped: ")[:300])
+            else:
+                counts[area]["passed"] += 1
+    return [AreaResult(a, c["passed"], c["failed"], c["skipped"], tuple(failures[a]), tuple(sorted(reasons[a])))
+            for a, c in sorted(counts.items())]
+
+
+def read_capacity(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None

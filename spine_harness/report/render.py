@@ -1,0 +1,147 @@
+"""Rendering the nightly report: HTML for people, Markdown for CI logs. Both are built from the
+same `Report`, so they cannot disagree."""
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+
+from spine_harness.architecture import SERVICES
+from spine_harness.report import plots
+from spine_harness.report.inputs import AreaResult, BenchRun
+from spine_harness.report.ratios import RATIOS, Ratio
+
+
+@dataclasses.dataclass(frozen=True)
+class RatioRow:
+    ratio: Ratio
+    value: float | None
+    met: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return {True: "meets goal", False: "MISSES GOAL", None: "not judged" if self.value is not None else "not measured"}[self.met]
+
+    @property
+    def goal_text(self) -> str:
+        if self.ratio.goal is None:
+            return "-"
+        return f"{'≤' if self.ratio.kind == 'at_most' else '≥'} {self.ratio.goal:g}x"
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    title: str
+    latest: BenchRun | None
+    history: list[BenchRun]
+    areas: list[AreaResult]
+    capacity: dict | None
+
+    def ratio_rows(self) -> list[RatioRow]:
+        rows = []
+        for r in RATIOS:
+            value = r.value(self.latest.means.get(r.group, {})) if self.latest else None
+            rows.append(RatioRow(r, value, r.met(value)))
+        return rows
+
+    def memory_rows(self) -> list[tuple[str, float | None, float]]:
+        """(service, peak MiB seen in the capacity run or None, limit MiB from the architecture)."""
+        seen = (self.capacity or {}).get("memory_peak_mib", {})
+        return [(name, seen.get(name), svc.limit_mib) for name, svc in SERVICES.items()]
+
+    @property
+    def failing_areas(self) -> list[str]:
+        return [a.area for a in self.areas if a.failed]
+
+    @property
+    def missed_goals(self) -> list[str]:
+        return [f"{row.ratio.group}" for row in self.ratio_rows() if row.met is False]
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def markdown(report: Report) -> str:
+    lines = [f"# {report.title}", ""]
+    lines += ["## Conformance", "", "| area | passed | failed | skipped | verdict |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {a.area} | {a.passed} | {a.failed} | {a.skipped} | {a.verdict} |" for a in report.areas] or ["| (no results) | | | | |"]
+    lines += ["", "## Ratios against their goals", "", "| group | ratio | value | goal | verdict |", "|---|---|---:|---|---|"]
+    lines += [f"| {r.ratio.group} | {r.ratio.label} | {_fmt(r.value)} | {r.goal_text} | {r.verdict} |"
+              for r in report.ratio_rows()]
+    lines += ["", "## Memory headroom per service", "", "| service | peak seen MiB | limit MiB | headroom |", "|---|---:|---:|---:|"]
+    for name, peak, limit in report.memory_rows():
+        head = "-" if peak is None else f"{100 * (1 - peak / limit):.0f}%"
+        lines.append(f"| {name} | {'-' if peak is None else f'{peak:.0f}'} | {limit} | {head} |")
+    cap = report.capacity or {}
+    if cap:
+        lines += ["", "## Last capacity run", "", f"- p95 SLO: {cap.get('slo_p95_ms', '?')} ms; crossed at: "
+                  f"{cap.get('slo_crossed_at_users') or 'not crossed'} users",
+                  f"- peak throughput: {cap.get('peak_rps', '?')} req/s"]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#1d2733}
+h1{background:#1f4e79;color:#fff;padding:.6rem 1rem;border-radius:4px}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #c8d3de;padding:.25rem .6rem;text-align:left}
+th{background:#eef3f8}.PASS,.meets{background:#dff3e3}.FAIL,.MISSES{background:#f8d7da}.SKIP{background:#fff3cd}
+.plots img{margin:.3rem;border:1px solid #dde}"""
+
+
+def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        f"<tr class='{(classes or [''] * len(rows))[i]}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for i, row in enumerate(rows))
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def html_page(report: Report) -> str:
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(report.title)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>{html.escape(report.title)}</h1>"]
+    verdict = "FAIL: " + ", ".join(report.failing_areas) if report.failing_areas else "all conformance areas pass"
+    parts.append(f"<p><b>{html.escape(verdict)}</b>. Latest benchmark run: "
+                 f"{html.escape(report.latest.datetime if report.latest else 'none')} "
+                 f"on {html.escape(report.latest.machine if report.latest else '-')}; "
+                 f"{len(report.history)} saved run(s).</p>")
+    parts.append("<h2>Conformance</h2>" + _table(
+        ["area", "passed", "failed", "skipped", "verdict", "why"],
+        [[a.area, str(a.passed), str(a.failed), str(a.skipped), a.verdict,
+          "; ".join(a.failures[:3] or a.skip_reasons[:2])] for a in report.areas] or [["(no results)", "", "", "", "", ""]],
+        [a.verdict for a in report.areas]))
+    rows = report.ratio_rows()
+    parts.append("<h2>Ratios against their goals</h2>" + _table(
+        ["area", "group", "ratio", "value", "goal", "verdict", "meaning"],
+        [[r.ratio.area, r.ratio.group, r.ratio.label, _fmt(r.value), r.goal_text,
+          r.verdict, r.ratio.meaning] for r in rows],
+        [r.verdict.split()[0] for r in rows]))
+    mem = report.memory_rows()
+    parts.append("<h2>Memory headroom per service</h2>" + _table(
+        ["service", "peak seen MiB", "limit MiB", "headroom"],
+        [[n, "-" if p is None else f"{p:.0f}", str(lim), "-" if p is None else f"{100 * (1 - p / lim):.0f}%"]
+         for n, p, lim in mem]))
+    if (img := plots.memory_headroom(mem)):
+        parts.append(f"<div class='plots'><img alt='memory headroom' src='{img}'></div>")
+    cap = report.capacity or {}
+    parts.append("<h2>Last capacity run</h2>")
+    if cap:
+        parts.append(f"<p>p95 SLO {cap.get('slo_p95_ms', '?')} ms, crossed at "
+                     f"{cap.get('slo_crossed_at_users') or 'no load reached'} users; "
+                     f"peak {cap.get('peak_rps', '?')} req/s. Full report: {html.escape(str(cap.get('html', '-')))}</p>")
+    else:
+        parts.append("<p>No capacity run found (make load writes one).</p>")
+    groups = sorted({g for r in report.history for g in r.means})
+    trend_imgs = [img for g in groups if (img := plots.trend(report.history, g))]
+    parts.append("<h2>Trends over saved runs</h2>")
+    parts.append("<div class='plots'>" + "".join(f"<img alt='trend' src='{i}'>" for i in trend_imgs) + "</div>"
+                 if trend_imgs else "<p>No saved benchmark runs yet (make bench saves one).</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write(report: Report, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page, summary = out_dir / "report.html", out_dir / "summary.md"
+    page.write_text(html_page(report))
+    summary.write_text(markdown(report))
+    return page, summary
