@@ -6,12 +6,16 @@ PY := $(VENV)/bin/python
 TARGET ?= local
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-packages conformance test up clean
+.PHONY: help setup system-packages conformance test up clean bench report gate load
 
 help:
 	@echo "make conformance [TARGET=local|compose|remote]  run the conformance suites"
 	@echo "make test                                       the harness's own tests, then conformance on local"
 	@echo "make up                                         start the local Spine until Ctrl-C"
+	@echo "make load                                       a short capacity run on the local target; report in reports/capacity/"
+	@echo "make bench                                      benchmarks (RLS cost, tuning, pooling, MFA), saved and compared"
+	@echo "make report                                     the nightly report from the latest results"
+	@echo "make gate [TARGET=...]                          the pre-deploy gate: exit 1 means do not deploy"
 
 setup: $(VENV)/.installed system-packages
 
@@ -24,7 +28,8 @@ system-packages:
 	@bash tools/install-system-packages.sh
 
 conformance: setup
-	$(PY) -m pytest conformance --target $(TARGET) $(PYTEST_ARGS)
+	@mkdir -p reports
+	$(PY) -m pytest conformance --target $(TARGET) --junitxml reports/conformance-$(TARGET).xml $(PYTEST_ARGS)
 
 test: setup
 	$(PY) -m pytest tests $(PYTEST_ARGS)
@@ -35,3 +40,25 @@ up: setup
 
 clean:
 	rm -rf $(VENV) .spine reports .benchmarks
+
+# Benchmarks: saved under .benchmarks/ (pytest-benchmark's autosave) and compared with the last
+# saved run. A mean more than 25% slower fails: the same benchmark moves by up to ~15% between
+# runs on a shared 2-core machine, and the regressions that matter (a lost index, a per-row
+# policy) cost far more than that.
+BENCH_FAIL ?= mean:25%
+BENCH_ARGS ?=
+bench: setup
+	@mkdir -p reports/bench
+	$(PY) -m pytest load/bench_*.py --benchmark-only --benchmark-autosave \
+	  --benchmark-storage=file://$(CURDIR)/.benchmarks --benchmark-json=reports/bench/latest.json \
+	  $$(ls .benchmarks/*/*.json >/dev/null 2>&1 && echo --benchmark-compare --benchmark-compare-fail=$(BENCH_FAIL)) \
+	  $(BENCH_ARGS)
+
+report: setup
+	$(PY) -m spine_harness report
+
+gate: setup
+	$(PY) -m spine_harness gate --target $(TARGET)
+
+load: setup
+	$(PY) -m spine_harness capacity --report reports/capacity

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from spine_harness.paths import REPO_ROOT
 from spine_harness.redaction import redact, redact_tree, secrets_of
-from spine_harness.report import inputs
+from spine_harness.report import inputs, render
 from spine_harness.targets.model import Target
 
 
@@ -86,27 +86,38 @@ def conformance_verdict(areas: list[inputs.AreaResult], exit_code: int) -> tuple
     return True, f"{sum(a.passed for a in areas)} checks passed in {len(areas)} areas"
 
 
-def load_smoke_step(attach: Path, out_dir: Path, seconds: int, secrets: set[str]) -> tuple[Step, str]:
+SMOKE_USERS = 500
+
+
+def load_smoke_step(target: Target, attach: Path, out_dir: Path, seconds: int, secrets: set[str]) -> tuple[Step, str]:
+    """A few seconds of the capacity run's traffic against a small marked population, which is
+    removed again whatever happens."""
+    from spine_harness.db import connect
+    from spine_harness.load import population
+    from spine_harness.load.report import TOTAL
+    if not target.writable:
+        return Step("load smoke", True, f"not run: target '{target.title}' is read-only "
+                                        "(SPINE_ALLOW_WRITES=1 lets the harness seed its own rows)"), ""
     t0 = time.perf_counter()
-    prefix = out_dir / "load-smoke"
-    code, out = _run([sys.executable, "-m", "locust", "-f", "load/spine.py", "--headless", "-u", "10", "-r", "10",
-                      "-t", f"{seconds}s", "--spine-attach", str(attach), "--csv", str(prefix),
-                      "--exit-code-on-error", "1", "--only-summary"], secrets, timeout=seconds + 120)
-    stats = prefix.with_name(prefix.name + "_stats.csv")
-    requests, failures = _locust_totals(stats)
+    report_dir = out_dir / "load-smoke"
+    with connect(target.direct_dsn or target.pooler_dsn, autocommit=True) as conn:
+        population.create(conn, SMOKE_USERS, 1)
+        try:
+            code, out = _run([sys.executable, "-m", "locust", "-f", "load/spine.py", "--headless", "-u", "10",
+                              "-r", "10", "-t", f"{seconds}s", "--spine-attach", str(attach),
+                              "--spine-report", str(report_dir)], secrets, timeout=seconds + 120)
+        finally:
+            population.remove(conn)
+    capacity = report_dir / "capacity.json"
+    if not capacity.exists():
+        return Step("load smoke", False, f"locust exited {code} and wrote no capacity report",
+                    time.perf_counter() - t0), out
+    windows = json.loads(capacity.read_text())["windows"]
+    totals = [w["by_name"][TOTAL] for w in windows if TOTAL in w["by_name"]]
+    requests, failures = sum(t["requests"] for t in totals), sum(t["failures"] for t in totals)
     ok = code == 0 and requests > 0 and failures == 0
-    detail = f"{requests} requests, {failures} failures in {seconds}s" if stats.exists() else f"locust exited {code}, no stats written"
-    return Step("load smoke", ok, detail, time.perf_counter() - t0), out
-
-
-def _locust_totals(stats_csv: Path) -> tuple[int, int]:
-    if not stats_csv.exists():
-        return 0, 0
-    import csv
-    for row in csv.DictReader(stats_csv.open()):
-        if row.get("Name") == "Aggregated":
-            return int(row["Request Count"]), int(row["Failure Count"])
-    return 0, 0
+    return Step("load smoke", ok, f"{requests} requests, {failures} failures in {seconds}s (locust exit {code})",
+                time.perf_counter() - t0), out
 
 
 def bench_regression_step(storage: Path, threshold: float) -> Step:
@@ -159,18 +170,14 @@ def run_gate(opts: GateOptions, log=print) -> int:
             steps.append(Step("load smoke", False, f"target '{target.name}' has no pooler to load"))
         else:
             log(f"gate: load smoke ({opts.load_seconds}s)...")
-            step, out = load_smoke_step(attach, opts.out_dir, opts.load_seconds, secrets)
+            step, out = load_smoke_step(target, attach, opts.out_dir, opts.load_seconds, secrets)
             (opts.out_dir / "load-smoke.log").write_text(out)
             steps.append(step)
         steps.append(bench_regression_step(opts.bench_storage, opts.bench_threshold))
         write_junit(opts.out_dir / "gate.xml", conf_xml, steps)
-        from spine_harness.report import render
-        report = render.Report(title=f"Spine pre-deploy gate: {target.title}",
-                               latest=inputs.saved_bench_runs(opts.bench_storage)[-1:][0]
-                               if inputs.saved_bench_runs(opts.bench_storage) else None,
-                               history=inputs.saved_bench_runs(opts.bench_storage),
-                               areas=inputs.conformance_areas([conf_xml]) if conf_xml.exists() else [],
-                               capacity=None)
+        saved = inputs.saved_bench_runs(opts.bench_storage)
+        report = render.assemble(f"Spine pre-deploy gate: {target.title}", saved[-1].path if saved else None,
+                                 opts.bench_storage, [conf_xml], opts.out_dir / "load-smoke" / "capacity.json")
         render.write(report, opts.out_dir)
         (opts.out_dir / "gate.json").write_text(json.dumps([dataclasses.asdict(s) for s in steps], indent=2))
         redact_tree(opts.out_dir, secrets)

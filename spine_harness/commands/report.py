@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from spine_harness.paths import REPO_ROOT
-from spine_harness.report import inputs, render
+from spine_harness.report import render
 
 HELP = "build the nightly report (HTML + Markdown) from benchmark, capacity and conformance results"
 REPORTS = REPO_ROOT / "reports"
@@ -26,14 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace) -> render.Report:
     junits = args.junit if args.junit is not None else sorted(REPORTS.glob("conformance*.xml"))
-    latest = inputs.read_bench_run(args.bench_json) if args.bench_json.exists() else None
-    return render.Report(
-        title=args.title,
-        latest=latest,
-        history=inputs.saved_bench_runs(args.bench_storage),
-        areas=inputs.conformance_areas([p for p in junits if p.exists()]),
-        capacity=inputs.read_capacity(args.capacity),
-    )
+    return render.assemble(args.title, args.bench_json, args.bench_storage, junits, args.capacity)
 
 
 def run(args: argparse.Namespace) -> int:

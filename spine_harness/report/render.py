@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from spine_harness.architecture import SERVICES
-from spine_harness.report import plots
+from spine_harness.report import inputs, plots
 from spine_harness.report.inputs import AreaResult, BenchRun
 from spine_harness.report.ratios import RATIOS, Ratio
 
@@ -46,8 +46,13 @@ class Report:
 
     def memory_rows(self) -> list[tuple[str, float | None, float]]:
         """(service, peak MiB seen in the capacity run or None, limit MiB from the architecture)."""
-        seen = (self.capacity or {}).get("memory_peak_mib", {})
-        return [(name, seen.get(name), svc.limit_mib) for name, svc in SERVICES.items()]
+        seen = ((self.capacity or {}).get("server") or {}).get("memory") or {}
+        return [(name, (seen.get(name) or {}).get("peak_mib"), svc.limit_mib) for name, svc in SERVICES.items()]
+
+    @property
+    def capacity_sentences(self) -> list[str]:
+        """The capacity run's own verdicts: where p95 crossed the SLO, per request type."""
+        return [v["sentence"] for v in (self.capacity or {}).get("verdicts", [])]
 
     @property
     def failing_areas(self) -> list[str]:
@@ -56,6 +61,18 @@ class Report:
     @property
     def missed_goals(self) -> list[str]:
         return [f"{row.ratio.group}" for row in self.ratio_rows() if row.met is False]
+
+
+def assemble(title: str, bench_json: Path | None, bench_storage: Path, junits: list[Path],
+             capacity: Path | None) -> Report:
+    """A report from the files the jobs leave behind; a missing file is shown as missing."""
+    return Report(
+        title=title,
+        latest=inputs.read_bench_run(bench_json) if bench_json and bench_json.exists() else None,
+        history=inputs.saved_bench_runs(bench_storage),
+        areas=inputs.conformance_areas([p for p in junits if p.exists()]),
+        capacity=inputs.read_capacity(capacity) if capacity else None,
+    )
 
 
 def _fmt(value: float | None) -> str:
@@ -73,11 +90,10 @@ def markdown(report: Report) -> str:
     for name, peak, limit in report.memory_rows():
         head = "-" if peak is None else f"{100 * (1 - peak / limit):.0f}%"
         lines.append(f"| {name} | {'-' if peak is None else f'{peak:.0f}'} | {limit} | {head} |")
-    cap = report.capacity or {}
-    if cap:
-        lines += ["", "## Last capacity run", "", f"- p95 SLO: {cap.get('slo_p95_ms', '?')} ms; crossed at: "
-                  f"{cap.get('slo_crossed_at_users') or 'not crossed'} users",
-                  f"- peak throughput: {cap.get('peak_rps', '?')} req/s"]
+    if report.capacity:
+        lines += ["", f"## Last capacity run ({report.capacity.get('generated_at', '?')}, "
+                      f"SLO p95 {report.capacity.get('slo_p95_ms', '?')} ms)", ""]
+        lines += [f"- {s}" for s in report.capacity_sentences]
     return "\n".join(lines) + "\n"
 
 
@@ -122,12 +138,12 @@ def html_page(report: Report) -> str:
          for n, p, lim in mem]))
     if (img := plots.memory_headroom(mem)):
         parts.append(f"<div class='plots'><img alt='memory headroom' src='{img}'></div>")
-    cap = report.capacity or {}
     parts.append("<h2>Last capacity run</h2>")
-    if cap:
-        parts.append(f"<p>p95 SLO {cap.get('slo_p95_ms', '?')} ms, crossed at "
-                     f"{cap.get('slo_crossed_at_users') or 'no load reached'} users; "
-                     f"peak {cap.get('peak_rps', '?')} req/s. Full report: {html.escape(str(cap.get('html', '-')))}</p>")
+    if report.capacity:
+        parts.append(f"<p>{html.escape(str(report.capacity.get('generated_at', '?')))}, target "
+                     f"{html.escape(str(report.capacity.get('target', '?')))}, SLO p95 "
+                     f"{report.capacity.get('slo_p95_ms', '?')} ms (full report: capacity.html beside its JSON).</p><ul>"
+                     + "".join(f"<li>{html.escape(s)}</li>" for s in report.capacity_sentences) + "</ul>")
     else:
         parts.append("<p>No capacity run found (make load writes one).</p>")
     groups = sorted({g for r in report.history for g in r.means})

@@ -1,0 +1,78 @@
+"""A capacity run from nothing: start the local Spine (or attach to running servers), seed the
+load population, run the locustfile headless through a ramp of user counts, and leave the
+capacity report (HTML, JSON, CSV) behind. `make load` is this with short defaults; the Locust
+command it runs is printed, so the same run can be repeated by hand."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from spine_harness.commands.seed import non_negative_int, positive_int
+from spine_harness.db import connect
+from spine_harness.load import population
+from spine_harness.load.options import positive_number, ramp
+from spine_harness.load.target import database_dsn, resolve
+from spine_harness.paths import REPO_ROOT
+from spine_harness.targets import TargetUnavailable
+from spine_harness.targets.local import LocalSpine
+
+HELP = "start the local Spine, seed it and run a headless capacity ramp that writes the report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
+                        help="use running servers (default: start a local Spine for this run)")
+    parser.add_argument("--users", type=positive_int, default=100_000, help="seeded population (default: %(default)s)")
+    parser.add_argument("--logs-per-user", type=non_negative_int, default=3)
+    parser.add_argument("--ramp", type=ramp, default=ramp("5,10,20,40,60,80"), metavar="USERS,USERS,...",
+                        help="Locust users per stage (default: 5,10,20,40,60,80)")
+    parser.add_argument("--step", type=positive_number, default=12.0, metavar="SECONDS",
+                        help="seconds per stage (default: %(default)s)")
+    parser.add_argument("--slo-p95-ms", type=positive_number, default=100.0)
+    parser.add_argument("--processes", type=positive_int, default=1, help="Locust processes (default: 1)")
+    parser.add_argument("--report", type=Path, default=Path("reports/capacity"), help="(default: %(default)s)")
+
+
+@contextlib.contextmanager
+def _attach_file(attach: Path | None):
+    """An attach file for Locust: the one given, or one for a local Spine started here."""
+    if attach is not None:
+        yield attach
+        return
+    print("starting the local Spine ...", flush=True)
+    with LocalSpine() as target, tempfile.TemporaryDirectory(prefix="spine-capacity-") as tmp:
+        yield target.write_attach_file(Path(tmp) / "attach.json")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        with _attach_file(args.spine_attach) as attach:
+            target = resolve("local", attach)
+            if not target.writable:
+                print(f"capacity: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to seed it")
+                return 2
+            with connect(database_dsn(target), autocommit=True) as conn:
+                print(f"seeding {args.users:,} users x {args.logs_per_user} signing logs ...", flush=True)
+                population.create(conn, args.users, args.logs_per_user, progress=lambda line: print(line, flush=True))
+            locust = ["locust", "-f", "load/spine.py", "--headless", "--spine-ramp", ",".join(map(str, args.ramp)),
+                      "--spine-ramp-step", f"{args.step:g}", "--slo-p95-ms", f"{args.slo_p95_ms:g}",
+                      "--spine-report", str(args.report), "--only-summary"]
+            if args.processes > 1:
+                locust += ["--processes", str(args.processes)]
+            print(f"running: {' '.join(locust)} --spine-attach <attach file>  "
+                  f"(about {len(args.ramp) * args.step:.0f}s)", flush=True)
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("SPINE_", "LOCUST_"))}
+            code = subprocess.run([sys.executable, "-m", *locust, "--spine-attach", str(attach)],
+                                  cwd=REPO_ROOT, env=env).returncode
+    except TargetUnavailable as exc:
+        print(f"capacity: {exc}")
+        return 2
+    if code == 0:
+        print(f"capacity report: {args.report / 'capacity.html'} (and capacity.json, windows.csv, stages.csv, "
+              "server.csv)")
+    return code

@@ -1,0 +1,68 @@
+"""Create (or, with --remove, delete) the load test's population: N marked users, each with a
+profile, MFA enrolment, one certificate and a few signing logs. Set-based SQL, one transaction,
+so 100k users take seconds and a failure leaves nothing behind. Only the harness's own marked
+rows are ever replaced or removed."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spine_harness.db import connect
+from spine_harness.load import population
+from spine_harness.load.target import database_dsn, resolve
+from spine_harness.targets import TargetUnavailable
+
+HELP = "create or remove the load test's marked users, certificates and signing logs"
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return n
+
+
+def non_negative_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 0")
+    return n
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--users", type=positive_int, default=100_000, help="how many users (default: %(default)s)")
+    parser.add_argument("--logs-per-user", type=non_negative_int, default=3,
+                        help="signing logs per user (default: %(default)s)")
+    parser.add_argument("--remove", action="store_true", help="delete the load rows instead of creating them")
+    parser.add_argument("--target", default="local", help="local (default: the attach file), compose or remote")
+    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
+                        help="endpoints written by `python -m spine_harness up` (default: .spine/attach.json)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        target = resolve(args.target, args.spine_attach)
+    except TargetUnavailable as exc:
+        print(f"seed: {exc}")
+        return 2
+    if not target.writable:
+        print(f"seed: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to let the harness "
+              "create (and later remove) its own marked rows")
+        return 2
+    with connect(database_dsn(target), autocommit=True) as conn:
+        if args.remove:
+            print(f"removing the load population from '{target.title}'", flush=True)
+            removed = population.remove(conn, progress=lambda line: print(line, flush=True))
+            print(f"removed {removed:,} load users and their rows")
+            return 0
+        print(f"seeding {args.users:,} users x {args.logs_per_user} signing logs into '{target.title}'", flush=True)
+        result = population.create(conn, args.users, args.logs_per_user,
+                                   progress=lambda line: print(line, flush=True))
+    print(f"seeded {result.users:,} load users in {result.seconds:.1f}s")
+    return 0

@@ -1,0 +1,58 @@
+"""The pre-deploy gate, end to end: yes on the clean local Spine, no (naming the area) on a
+canary, and never a secret in what it prints or writes."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spine_harness.canary import all_canaries
+from spine_harness.paths import REPO_ROOT
+from spine_harness.redaction import secrets_of
+
+
+def run_gate(attach: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "spine_harness", "gate", "--spine-attach", str(attach),
+                           "--out", str(out), "--bench-threshold", "25%", *extra],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+
+
+def assert_no_secret_leaked(proc: subprocess.CompletedProcess, out: Path, secrets: set[str]) -> None:
+    assert secrets, "the target under test has no secrets: the leak check would prove nothing"
+    for secret in secrets:
+        assert secret not in proc.stdout + proc.stderr, "a secret appeared in the gate's output"
+        for f in out.rglob("*"):
+            if f.is_file():
+                assert secret.encode() not in f.read_bytes(), f"a secret appeared in {f.name}"
+
+
+def test_gate_says_yes_on_the_clean_local_spine(local_spine, tmp_path):
+    target = local_spine.target()
+    attach = target.write_attach_file(tmp_path / "target.json")
+    out = tmp_path / "gate"
+    proc = run_gate(attach, out, "--load-seconds", "5")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "GATE: YES" in proc.stdout and "gateway" in proc.stdout  # the declared lack is said
+    for artifact in ("gate.xml", "conformance.xml", "report.html", "summary.md", "gate.json"):
+        assert (out / artifact).exists(), f"the gate did not write {artifact}"
+    assert_no_secret_leaked(proc, out, secrets_of(target))
+
+
+@pytest.mark.parametrize("name", ["rls_off_certificates"])
+def test_gate_says_no_on_a_canary_naming_the_area(name, canary_env, tmp_path):
+    canary = all_canaries()[name]
+    with canary.broken_target(canary_env) as target:
+        attach = target.write_attach_file(tmp_path / "target.json")
+        proc = run_gate(attach, tmp_path / "gate", "--skip-load")
+    assert proc.returncode == 1, proc.stdout[-4000:]
+    verdict = next(line for line in proc.stdout.splitlines() if line.startswith("GATE:"))
+    assert verdict.startswith("GATE: NO") and "rls_matrix" in verdict and "rls_lints" in verdict, verdict
+    assert_no_secret_leaked(proc, tmp_path / "gate", secrets_of(target))
+
+
+def test_bad_options_are_refused_in_one_line():
+    proc = subprocess.run([sys.executable, "-m", "spine_harness", "gate", "--bench-threshold", "lots"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "is not a fraction or percentage" in proc.stderr
