@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from spine_harness.servers.process import run_checked
+from spine_harness.servers.process import pid_alive, run_checked
 
 NETNS_DIR = Path("/run/netns")
 _PREFIX = "spine-"
@@ -31,23 +31,13 @@ def _setns(fd: int) -> None:
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_namespaces() -> list[str]:
     """Delete the harness's namespaces whose creating process is gone; returns their names."""
     removed = []
     if NETNS_DIR.is_dir():
         for entry in sorted(NETNS_DIR.iterdir()):
             m = _OWNED.match(entry.name)
-            if m and not _pid_alive(int(m.group(1))):
+            if m and not pid_alive(int(m.group(1))):
                 subprocess.run(["ip", "netns", "delete", entry.name], capture_output=True)
                 removed.append(entry.name)
     return removed

@@ -47,7 +47,8 @@ def server_user() -> str | None:
     return "postgres"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process exists (owned by anyone): how leftovers of a killed run are told apart."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,7 +64,7 @@ def sweep_stale_workdirs() -> None:
         return
     for d in WORK_ROOT.iterdir():
         pid = d.name.split("-", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
 
 

@@ -72,14 +72,10 @@ class LocalProvider(Provider):
             spine.stop()
 
 
-class AttachedProvider(Provider):
-    """Servers another process started (`python -m spine_harness up`, or a canary run)."""
+class FixedTargetProvider(Provider):
+    """A target whose servers exist already: described once, handed over as they are."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.target = Target.read_attach_file(path)
-        self.name = self.target.name
-        self.stack_dir = self.target.stack_dir
+    target: Target
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -92,6 +88,16 @@ class AttachedProvider(Provider):
     @contextlib.contextmanager
     def started(self) -> Iterator[Target]:
         yield self.target
+
+
+class AttachedProvider(FixedTargetProvider):
+    """Servers another process started (`python -m spine_harness up`, or a canary run)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.target = Target.read_attach_file(path)
+        self.name = self.target.name
+        self.stack_dir = self.target.stack_dir
 
 
 class UnavailableProvider(Provider):

@@ -7,16 +7,14 @@ marked rows and remove them.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import psycopg
 
 from spine_harness.targets.model import Capability, Target, TargetUnavailable
-from spine_harness.targets.providers import Provider
+from spine_harness.targets.providers import FixedTargetProvider
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +102,7 @@ def target_from_environment(environ: dict[str, str] | None = None) -> Target:
     )
 
 
-class RemoteProvider(Provider):
+class RemoteProvider(FixedTargetProvider):
     """Reads the environment once, when the run starts: a bad variable stops the run at once."""
 
     name = "remote"
@@ -112,15 +110,3 @@ class RemoteProvider(Provider):
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         super().__init__()
         self.target = target_from_environment(environ)
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        return self.target.capabilities
-
-    @property
-    def lacks(self) -> dict[Capability, str]:
-        return self.target.lacks
-
-    @contextlib.contextmanager
-    def started(self) -> Iterator[Target]:
-        yield self.target
