@@ -42,10 +42,11 @@ clean:
 	rm -rf $(VENV) .spine reports .benchmarks
 
 # Benchmarks: saved under .benchmarks/ (pytest-benchmark's autosave) and compared with the last
-# saved run. A mean more than 25% slower fails: the same benchmark moves by up to ~15% between
-# runs on a shared 2-core machine, and the regressions that matter (a lost index, a per-row
-# policy) cost far more than that.
-BENCH_FAIL ?= mean:25%
+# saved run. A fastest round (min) more than 50% slower fails: on these 2-core VMs two quiet
+# back-to-back runs moved database round trips by up to +37% on min and +69% on mean, while the
+# regressions that matter (a lost index, a per-row policy) multiply the time. The ratios the
+# report judges are measured within one run and do not depend on this.
+BENCH_FAIL ?= min:50%
 BENCH_ARGS ?=
 bench: setup
 	@mkdir -p reports/bench

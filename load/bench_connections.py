@@ -2,41 +2,40 @@
 
 `connect` opens and closes a connection; `short_transaction` opens one, runs one short
 transaction (a profile read) and closes it, the pattern of serverless functions and scripts.
-The report divides direct by pooled (spine_harness/report/ratios.py)."""
+Direct runs between every pooled round; the report divides their medians
+(spine_harness/report/ratios.py)."""
 from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from spine_harness.db import connect
+from spine_harness.paired_benchmark import paired
 
 PROFILE_READ = "select id, display_name from public.users where id = %s"
 
 
-@pytest.fixture(params=["pooled", "direct"])
-def dsn(request, volume):
-    return request.param, volume.target.pooler_dsn if request.param == "pooled" else volume.target.direct_dsn
+ROUNDS = 200
 
 
-def test_connect(benchmark, dsn):
-    how, url = dsn
+def test_connect(benchmark, volume):
     benchmark.group = "pooling:connect"
-    benchmark.extra_info["case"] = how
 
-    def connect_and_close():
-        connect(url).close()
-    benchmark.pedantic(connect_and_close, rounds=200, warmup_rounds=5)
+    def connect_and_close(url):
+        return lambda: connect(url).close()
+    paired(benchmark, connect_and_close(volume.target.pooler_dsn), connect_and_close(volume.target.direct_dsn),
+           case="pooled", baseline_case="direct", rounds=ROUNDS)
 
 
-def test_short_transaction(benchmark, dsn, volume):
-    how, url = dsn
+def test_short_transaction(benchmark, volume):
     benchmark.group = "pooling:short_transaction"
-    benchmark.extra_info["case"] = how
     users = itertools.cycle(volume.sample_users)
+    found: list[bool] = []
 
-    def one_transaction():
-        with connect(url) as conn:
-            return conn.execute(PROFILE_READ, (next(users)[0],)).fetchone()
-    row = benchmark.pedantic(one_transaction, rounds=200, warmup_rounds=5)
-    assert row is not None, "the profile read found no row: the benchmark would measure nothing"
+    def one_transaction(url):
+        def run():
+            with connect(url) as conn:
+                found.append(conn.execute(PROFILE_READ, (next(users)[0],)).fetchone() is not None)
+        return run
+    paired(benchmark, one_transaction(volume.target.pooler_dsn), one_transaction(volume.target.direct_dsn),
+           case="pooled", baseline_case="direct", rounds=ROUNDS)
+    assert all(found), "a profile read found no row: the benchmark would measure nothing"

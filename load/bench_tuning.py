@@ -1,6 +1,7 @@
 """Does the stack's postgresql.conf earn its keep? The same data and the same workloads on two
-local Postgres servers, one running the stack's file and one Postgres' defaults. The report
-divides them (goal: never slower, and at least 1.2x on the read-mostly workload)."""
+local Postgres servers, one running the stack's file and one Postgres' defaults, taking turns
+round by round. The report divides their medians (goal: never slower, and at least 1.2x on the
+read-mostly workload)."""
 from __future__ import annotations
 
 import itertools
@@ -8,6 +9,7 @@ import itertools
 import pytest
 
 from spine_harness.db import connect
+from spine_harness.paired_benchmark import paired
 
 # Read-mostly: a user's latest signatures (an index range) and the week's busiest certificates
 # (a scan of the whole log, larger than Postgres' default 128 MB of shared buffers).
@@ -22,35 +24,39 @@ WRITE = ("insert into gesign.signing_logs (user_id, certificate_id, document_has
 WRITES_PER_ROUND = 50
 
 
-@pytest.fixture(scope="module", params=["tuned", "defaults"])
-def server(request, volume, default_volume):
-    vol = volume if request.param == "tuned" else default_volume
-    with connect(vol.target.direct_dsn, autocommit=True) as conn:
-        conn.execute(READ_MOSTLY[1])  # warm the cache the server is configured to have
-        yield request.param, conn, vol
+ROUNDS = 15
 
 
-def test_read_mostly(benchmark, server):
-    config, conn, vol = server
-    benchmark.group = "tuning:read_mostly"
-    users = itertools.cycle(vol.sample_users)
+@pytest.fixture(scope="module")
+def servers(volume, default_volume):
+    """Both servers, each with its cache warmed the way its configuration allows."""
+    with connect(volume.target.direct_dsn, autocommit=True) as tuned, \
+            connect(default_volume.target.direct_dsn, autocommit=True) as defaults:
+        for conn in (tuned, defaults):
+            conn.execute(READ_MOSTLY[1])
+        yield tuned, defaults
 
+
+def _read_mostly(conn, users):
     def workload():
         uid, _ = next(users)
         for sql in READ_MOSTLY:
             conn.execute(sql, {"uid": uid}).fetchall()
-    benchmark.extra_info["case"] = config
-    benchmark.pedantic(workload, rounds=15, warmup_rounds=2)
+    return workload
 
 
-def test_write_signing_logs(benchmark, server):
-    config, conn, vol = server
-    benchmark.group = "tuning:write_signing_logs"
-    users = itertools.cycle(vol.sample_users)
-
+def _write_signing_logs(conn, users):
     def workload():
         for _ in range(WRITES_PER_ROUND):
             uid, cert = next(users)
             conn.execute(WRITE, {"uid": uid, "cert": cert})
-    benchmark.extra_info["case"] = config
-    benchmark.pedantic(workload, rounds=15, warmup_rounds=2)
+    return workload
+
+
+@pytest.mark.parametrize("workload", [_read_mostly, _write_signing_logs], ids=["read_mostly", "write_signing_logs"])
+def test_tuning(benchmark, workload, servers, volume):
+    tuned, defaults = servers
+    benchmark.group = f"tuning:{workload.__name__.lstrip('_')}"
+    users = itertools.cycle(volume.sample_users)  # the same population on both servers
+    paired(benchmark, workload(tuned, users), workload(defaults, users),
+           case="tuned", baseline_case="defaults", rounds=ROUNDS, warmup_rounds=2)

@@ -2,6 +2,7 @@
 canary, and never a secret in what it prints or writes."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from spine_harness.canary import all_canaries
+from spine_harness.gate import bench_regression_step
 from spine_harness.paths import REPO_ROOT
 from spine_harness.redaction import secrets_of
 
 
 def run_gate(attach: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "spine_harness", "gate", "--spine-attach", str(attach),
-                           "--out", str(out), "--bench-threshold", "25%", *extra],
+                           "--out", str(out), *extra],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
 
 
@@ -56,3 +58,27 @@ def test_bad_options_are_refused_in_one_line():
     proc = subprocess.run([sys.executable, "-m", "spine_harness", "gate", "--bench-threshold", "lots"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "is not a fraction or percentage" in proc.stderr
+
+
+def _saved_run(storage: Path, name: str, when: str, mean: float) -> None:
+    """A saved run in pytest-benchmark's file layout, reduced to the fields the gate reads."""
+    folder = storage / "Linux-CPython-3.11-64bit"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({
+        "datetime": when, "machine_info": {"node": "ci"},
+        "benchmarks": [{"group": "rls:profile_read", "name": "test_rls_cost", "fullname": "bench_rls.py::test_rls_cost",
+                        "param": "profile_read-policy", "extra_info": {"case": "policy"},
+                        "stats": {"mean": mean, "min": mean, "ops": 1 / mean}}]}))
+
+
+def test_bench_regression_beyond_the_threshold_says_no(tmp_path):
+    _saved_run(tmp_path, "0001", "2026-11-23T01:00:00", 0.0010)
+    _saved_run(tmp_path, "0002", "2026-11-24T01:00:00", 0.0014)
+    step = bench_regression_step(tmp_path, 0.25)
+    assert not step.ok and "rls:profile_read[policy]" in step.detail and "+40% on the fastest round" in step.detail
+
+
+def test_bench_noise_within_the_threshold_passes(tmp_path):
+    _saved_run(tmp_path, "0001", "2026-11-23T01:00:00", 0.0010)
+    _saved_run(tmp_path, "0002", "2026-11-24T01:00:00", 0.0011)
+    assert bench_regression_step(tmp_path, 0.25).ok

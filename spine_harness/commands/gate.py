@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "gate")
     parser.add_argument("--load-seconds", type=_seconds, default=10)
     parser.add_argument("--skip-load", action="store_true", help="leave out the load smoke")
-    parser.add_argument("--bench-threshold", type=_threshold, default=0.25, help=BENCH_THRESHOLD_WHY)
+    parser.add_argument("--bench-threshold", type=_threshold, default=0.5, help=BENCH_THRESHOLD_WHY)
 
 
 def run(args: argparse.Namespace) -> int:

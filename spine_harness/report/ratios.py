@@ -21,7 +21,11 @@ class Ratio:
         top, bottom = (self.numerator, self.baseline) if self.kind == "at_most" else (self.baseline, self.numerator)
         return f"t({top}) / t({bottom})"
 
-    def value(self, means: dict[str, float]) -> float | None:
+    def value(self, means: dict[str, float], paired: dict[tuple[str, str], float] | None = None) -> float | None:
+        """From the interleaved measurement where there is one (medians), else from the means of
+        two separately measured cases."""
+        if paired and (ratio := paired.get((self.numerator, self.baseline))):
+            return ratio if self.kind == "at_most" else 1 / ratio
         top, bottom = means.get(self.numerator), means.get(self.baseline)
         if not top or not bottom:
             return None

@@ -40,7 +40,7 @@ class Report:
     def ratio_rows(self) -> list[RatioRow]:
         rows = []
         for r in RATIOS:
-            value = r.value(self.latest.means.get(r.group, {})) if self.latest else None
+            value = r.value(self.latest.means.get(r.group, {}), self.latest.paired.get(r.group)) if self.latest else None
             rows.append(RatioRow(r, value, r.met(value)))
         return rows
 
