@@ -42,11 +42,11 @@ clean:
 	rm -rf $(VENV) .spine reports .benchmarks
 
 # Benchmarks: saved under .benchmarks/ (pytest-benchmark's autosave) and compared with the last
-# saved run. A fastest round (min) more than 50% slower fails: on these 2-core VMs two quiet
-# back-to-back runs moved database round trips by up to +37% on min and +69% on mean, while the
-# regressions that matter (a lost index, a per-row policy) multiply the time. The ratios the
-# report judges are measured within one run and do not depend on this.
-BENCH_FAIL ?= min:50%
+# saved run. A fastest round (min) more than twice as slow fails: on these 2-core VMs two quiet
+# back-to-back runs moved database round trips by up to +60% on min and +69% on mean, while a lost
+# index multiplies the time. The ratios the report judges are measured interleaved within one run
+# (they moved by at most ~5% between runs); `make gate` holds them to 25%.
+BENCH_FAIL ?= min:100%
 BENCH_ARGS ?=
 bench: setup
 	@mkdir -p reports/bench

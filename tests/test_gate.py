@@ -60,15 +60,16 @@ def test_bad_options_are_refused_in_one_line():
     assert proc.returncode == 2 and "is not a fraction or percentage" in proc.stderr
 
 
-def _saved_run(storage: Path, name: str, when: str, mean: float) -> None:
+def _saved_run(storage: Path, name: str, when: str, mean: float, baseline: float = 0.001) -> None:
     """A saved run in pytest-benchmark's file layout, reduced to the fields the gate reads."""
     folder = storage / "Linux-CPython-3.11-64bit"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps({
         "datetime": when, "machine_info": {"node": "ci"},
         "benchmarks": [{"group": "rls:profile_read", "name": "test_rls_cost", "fullname": "bench_rls.py::test_rls_cost",
-                        "param": "profile_read-policy", "extra_info": {"case": "policy"},
-                        "stats": {"mean": mean, "min": mean, "ops": 1 / mean}}]}))
+                        "param": "profile_read-policy",
+                        "extra_info": {"case": "policy", "baseline_case": "service_role", "baseline_median": baseline},
+                        "stats": {"mean": mean, "median": mean, "min": mean, "ops": 1 / mean}}]}))
 
 
 def test_bench_regression_beyond_the_threshold_says_no(tmp_path):
@@ -76,6 +77,14 @@ def test_bench_regression_beyond_the_threshold_says_no(tmp_path):
     _saved_run(tmp_path, "0002", "2026-11-24T01:00:00", 0.0014)
     step = bench_regression_step(tmp_path, 0.25)
     assert not step.ok and "rls:profile_read[policy]" in step.detail and "+40% on the fastest round" in step.detail
+
+
+def test_a_worse_interleaved_ratio_says_no(tmp_path):
+    """The policy got slower relative to service_role in the same run: a per-row policy, say."""
+    _saved_run(tmp_path, "0001", "2026-11-23T01:00:00", 0.0011, baseline=0.0010)
+    _saved_run(tmp_path, "0002", "2026-11-24T01:00:00", 0.0016, baseline=0.0010)
+    step = bench_regression_step(tmp_path, 1.0, 0.25)
+    assert not step.ok and "policy/service_role 1.10x -> 1.60x" in step.detail
 
 
 def test_bench_noise_within_the_threshold_passes(tmp_path):

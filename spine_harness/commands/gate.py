@@ -34,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "gate")
     parser.add_argument("--load-seconds", type=_seconds, default=10)
     parser.add_argument("--skip-load", action="store_true", help="leave out the load smoke")
-    parser.add_argument("--bench-threshold", type=_threshold, default=0.5, help=BENCH_THRESHOLD_WHY)
+    parser.add_argument("--bench-threshold", type=_threshold, default=1.0,
+                        help="how much slower a benchmark's fastest round may get: " + BENCH_THRESHOLD_WHY)
+    parser.add_argument("--ratio-threshold", type=_threshold, default=0.25,
+                        help="how much worse an interleaved ratio may get (default 25%%)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_gate(GateOptions(out_dir=args.out, target_name=args.target, attach=args.spine_attach,
                                     load_seconds=args.load_seconds, skip_load=args.skip_load,
-                                    bench_threshold=args.bench_threshold))
+                                    bench_threshold=args.bench_threshold, ratio_threshold=args.ratio_threshold))
     except TargetUnavailable as exc:
         print(f"GATE: NO: {exc}")
         return 1
