@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from spine_harness.arguments import positive_int, whole_number
 from spine_harness.db import connect
 from spine_harness.load import population
 from spine_harness.targets.local import LocalSpine
@@ -16,19 +17,11 @@ from spine_harness.targets.model import Target
 SAMPLE_SIZE = 500
 
 
-def _whole_number(minimum: int):
-    def parse(value: str) -> int:
-        if not value.isdigit() or int(value) < minimum:
-            raise pytest.UsageError(f"{value!r}: give a whole number of at least {minimum}")
-        return int(value)
-    return parse
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("spine-bench", "Spine benchmarks")
-    group.addoption("--bench-users", type=_whole_number(1000), default=100_000,
+    group.addoption("--bench-users", type=whole_number(1000), default=100_000,
                     help="users in the benchmark volume (default: %(default)s)")
-    group.addoption("--bench-logs-per-user", type=_whole_number(1), default=10,
+    group.addoption("--bench-logs-per-user", type=positive_int, default=10,
                     help="signing logs per user (default: %(default)s, i.e. 1M logs for 100k users)")
 
 

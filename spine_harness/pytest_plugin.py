@@ -6,6 +6,7 @@ Loaded by the root conftest.py, so `pytest`, `make conformance` and canary runs 
 """
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import os
@@ -13,16 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from spine_harness.targets import TARGET_NAMES, Capability, Target, TargetUnavailable
+from spine_harness import arguments
+from spine_harness.targets import Capability, Target, TargetUnavailable
 from spine_harness.targets.providers import Provider, provider_for
 
 _PROVIDER = pytest.StashKey[Provider]()
 
 
 def _target_name(value: str) -> str:
-    if value not in TARGET_NAMES:
-        raise pytest.UsageError(f"--target {value!r} is not a target: use one of {', '.join(TARGET_NAMES)}")
-    return value
+    try:
+        return arguments.target_name(value)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"--target {exc}") from None
 
 
 def _capability(value: str) -> Capability:

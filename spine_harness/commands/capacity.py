@@ -12,10 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from spine_harness.commands.seed import non_negative_int, positive_int
+from spine_harness.arguments import non_negative_int, positive_int, positive_number
 from spine_harness.db import connect
 from spine_harness.load import population
-from spine_harness.load.options import positive_number, ramp
+from spine_harness.load.options import ramp
 from spine_harness.load.target import database_dsn, resolve
 from spine_harness.paths import REPO_ROOT
 from spine_harness.targets import TargetUnavailable

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spine_harness.arguments import target_name, whole_number
 from spine_harness.gate import BENCH_THRESHOLD_WHY, GateOptions, run_gate
 from spine_harness.paths import REPO_ROOT
 
@@ -21,18 +22,12 @@ def _threshold(value: str) -> float:
     return f
 
 
-def _seconds(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 600:
-        raise argparse.ArgumentTypeError(f"{value!r}: give whole seconds from 1 to 600")
-    return int(value)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=("local", "compose", "remote"), default="local")
+    parser.add_argument("--target", type=target_name, default="local")
     parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
                         help="judge servers another process started (`python -m spine_harness up`)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "gate")
-    parser.add_argument("--load-seconds", type=_seconds, default=10)
+    parser.add_argument("--load-seconds", type=whole_number(1, 600), default=10)
     parser.add_argument("--skip-load", action="store_true", help="leave out the load smoke")
     parser.add_argument("--bench-threshold", type=_threshold, default=1.0,
                         help="how much slower a benchmark's fastest round may get: " + BENCH_THRESHOLD_WHY)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from spine_harness.arguments import positive_int, whole_number
 from spine_harness.db import connect
 from spine_harness.load import operations as ops
 from spine_harness.load import pgbench, population, report
@@ -35,11 +36,11 @@ HELP = "Locust vs pgbench on the same transactions, and pooled vs direct connect
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
                         help="run against these servers (default: start a local Spine for the run)")
-    parser.add_argument("--users", type=int, default=None,
+    parser.add_argument("--users", type=positive_int, default=None,
                         help="seeded population (default: the one already there, else 10000)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default: %(default)s)")
-    parser.add_argument("--seconds", type=int, default=15, help="per measurement (default: %(default)s)")
-    parser.add_argument("--processes", type=int, default=2, help="Locust processes for the scaling figure")
+    parser.add_argument("--clients", type=positive_int, default=8, help="concurrent clients (default: %(default)s)")
+    parser.add_argument("--seconds", type=whole_number(1, 600), default=15, help="per measurement (default: %(default)s)")
+    parser.add_argument("--processes", type=whole_number(1, 64), default=2, help="Locust processes for the scaling figure")
     parser.add_argument("--out", type=Path, default=Path("reports/load-bench.json"))
 
 

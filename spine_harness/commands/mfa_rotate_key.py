@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 
+from spine_harness.arguments import positive_int
 from spine_harness.db import connect
 from spine_harness.mfa import keys
 from spine_harness.mfa.rotation import rotate
@@ -22,17 +23,11 @@ from spine_harness.targets import Target, TargetUnavailable
 HELP = "re-seal TOTP secrets under the current MFA key version"
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attach-file", type=Path, default=STATE_DIR / "attach.json",
                         help="the target's endpoints, as `python -m spine_harness up` writes them "
                              "(default: %(default)s)")
-    parser.add_argument("--batch-size", type=_positive, default=200,
+    parser.add_argument("--batch-size", type=positive_int, default=200,
                         help="rows re-sealed per transaction (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true",
                         help="open every row that needs it and count, but change nothing")

@@ -7,32 +7,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spine_harness.arguments import non_negative_int, positive_int
 from spine_harness.db import connect
 from spine_harness.load import population
 from spine_harness.load.target import database_dsn, resolve
 from spine_harness.targets import TargetUnavailable
 
 HELP = "create or remove the load test's marked users, certificates and signing logs"
-
-
-def positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
-    return n
-
-
-def non_negative_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 0")
-    return n
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

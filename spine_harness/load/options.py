@@ -4,7 +4,8 @@ worker), and the small type functions that refuse bad values with one sentence."
 from __future__ import annotations
 
 import argparse
-from spine_harness.targets import TARGET_NAMES
+
+from spine_harness.arguments import positive_number, target_name
 
 
 def ramp(value: str) -> list[int]:
@@ -16,22 +17,6 @@ def ramp(value: str) -> list[int]:
     if counts is None or any(c < 1 for c in counts) or counts != sorted(counts):
         raise argparse.ArgumentTypeError(f"--spine-ramp {value!r}: give rising user counts, e.g. 5,10,20,40")
     return counts
-
-
-def positive_number(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = 0.0
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number")
-    return number
-
-
-def target_name(value: str) -> str:
-    if value not in TARGET_NAMES:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a target: use one of {', '.join(TARGET_NAMES)}")
-    return value
 
 
 def add_options(parser) -> None:
