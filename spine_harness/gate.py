@@ -6,22 +6,20 @@ failure unless the target declares it lacks it. Nothing it prints or writes hold
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 from spine_harness.paths import REPO_ROOT
 from spine_harness.redaction import redact, redact_tree, secrets_of
 from spine_harness.report import inputs, render
 from spine_harness.targets.model import Target
+from spine_harness.targets.providers import started_with_attach_file
 
 
 @dataclasses.dataclass
@@ -49,16 +47,6 @@ BENCH_THRESHOLD_WHY = (
     "back-to-back runs moved database round trips by up to +60% on min and +69% on mean, while a "
     "lost index multiplies the time; ratios measured interleaved (policy vs service_role, tuned vs "
     "defaults) moved by at most ~5% between runs, so they are held to 25%")
-
-
-@contextlib.contextmanager
-def attached_target(opts: GateOptions) -> Iterator[tuple[Path, Target]]:
-    """The target started (or attached) once for the whole gate, and an attach file for the
-    subprocesses that judge it."""
-    from spine_harness.targets.providers import provider_for
-    provider = provider_for(opts.target_name, opts.attach)
-    with provider.started() as target, tempfile.TemporaryDirectory(prefix="spine-gate-") as tmp:
-        yield target.write_attach_file(Path(tmp) / "target.json"), target
 
 
 def _run(cmd: list[str], secrets: set[str], timeout: int) -> tuple[int, str]:
@@ -167,7 +155,7 @@ def write_junit(path: Path, conformance_xml: Path, steps: list[Step]) -> None:
 def run_gate(opts: GateOptions, log=print) -> int:
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     steps: list[Step] = []
-    with attached_target(opts) as (attach, target):
+    with started_with_attach_file(opts.target_name, opts.attach) as (attach, target):
         secrets = secrets_of(target)
         conf_xml = opts.out_dir / "conformance.xml"
         log(f"gate: conformance suites on target '{target.title}' (strict capabilities)...")

@@ -5,21 +5,19 @@ command it runs is printed, so the same run can be repeated by hand."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from spine_harness.arguments import non_negative_int, positive_int, positive_number
 from spine_harness.db import connect
 from spine_harness.load import population
 from spine_harness.load.options import ramp
-from spine_harness.load.target import database_dsn, resolve
+from spine_harness.load.target import database_dsn
 from spine_harness.paths import REPO_ROOT
 from spine_harness.targets import TargetUnavailable
-from spine_harness.targets.local import LocalSpine
+from spine_harness.targets.providers import started_with_attach_file
 
 HELP = "start the local Spine, seed it and run a headless capacity ramp that writes the report"
 
@@ -38,21 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", type=Path, default=Path("reports/capacity"), help="(default: %(default)s)")
 
 
-@contextlib.contextmanager
-def _attach_file(attach: Path | None):
-    """An attach file for Locust: the one given, or one for a local Spine started here."""
-    if attach is not None:
-        yield attach
-        return
-    print("starting the local Spine ...", flush=True)
-    with LocalSpine() as target, tempfile.TemporaryDirectory(prefix="spine-capacity-") as tmp:
-        yield target.write_attach_file(Path(tmp) / "attach.json")
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        with _attach_file(args.spine_attach) as attach:
-            target = resolve("local", attach)
+        if args.spine_attach is None:
+            print("starting the local Spine ...", flush=True)
+        with started_with_attach_file("local", args.spine_attach) as (attach, target):
             if not target.writable:
                 print(f"capacity: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to seed it")
                 return 2

@@ -23,10 +23,9 @@ from spine_harness.db import connect
 from spine_harness.load import operations as ops
 from spine_harness.load import pgbench, population, report
 from spine_harness.load.sampling import PROC, process_tree
-from spine_harness.load.target import resolve
 from spine_harness.paths import REPO_ROOT
 from spine_harness.targets import Target, TargetUnavailable
-from spine_harness.targets.local import LocalSpine
+from spine_harness.targets.providers import started_with_attach_file
 
 CPU_WINDOW_SKIP_S = 5.0
 
@@ -39,18 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=positive_int, default=None,
                         help="seeded population (default: the one already there, else 10000)")
     parser.add_argument("--clients", type=positive_int, default=8, help="concurrent clients (default: %(default)s)")
-    parser.add_argument("--seconds", type=whole_number(1, 600), default=15, help="per measurement (default: %(default)s)")
+    parser.add_argument("--seconds", type=whole_number(int(2 * CPU_WINDOW_SKIP_S), 600), default=15,
+                        help="per measurement, at least twice the warm-up that is left out (default: %(default)s)")
     parser.add_argument("--processes", type=whole_number(1, 64), default=2, help="Locust processes for the scaling figure")
     parser.add_argument("--out", type=Path, default=Path("reports/load-bench.json"))
-
-
-@contextlib.contextmanager
-def _target(attach: Path | None):
-    if attach is not None:
-        yield resolve("local", attach)
-        return
-    with LocalSpine() as target:
-        yield target
 
 
 def _tree_cpu_seconds(root: int) -> float:
@@ -99,19 +90,18 @@ def _direct_as(target: Target, dsn: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        with _target(args.spine_attach) as target:
-            return _measure(target, args)
+        with started_with_attach_file("local", args.spine_attach) as (attach, target):
+            return _measure(target, attach, args)
     except TargetUnavailable as exc:
         print(f"load-bench: {exc}")
         return 2
 
 
-def _measure(target: Target, args: argparse.Namespace) -> int:
+def _measure(target: Target, attach: Path, args: argparse.Namespace) -> int:
     results: dict = {"clients": args.clients, "seconds": args.seconds, "machine_cpus": os.cpu_count(),
                      "note": "one run on one machine; on a shared machine the figures are noisy"}
     with tempfile.TemporaryDirectory(prefix="spine-load-bench-") as tmp:
         workdir = Path(tmp)
-        attach = args.spine_attach or target.write_attach_file(workdir / "attach.json")
         with connect(target.direct_dsn, autocommit=True) as conn:
             users = args.users or population.count(conn) or 10_000
             if population.count(conn) != users:

@@ -6,6 +6,7 @@ asks for the `spine` fixture, so a run that needs no server (the static suite) s
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,16 @@ def provider_for(name: str, attach: Path | None = None) -> Provider:
         from spine_harness.targets.remote import RemoteProvider
         return RemoteProvider()
     raise TargetUnavailable(f"unknown target {name!r}: choose local, compose or remote")
+
+
+@contextlib.contextmanager
+def started_with_attach_file(name: str = "local", attach: Path | None = None) -> Iterator[tuple[Path, Target]]:
+    """The target started (or attached) once, with an attach file for the processes that judge
+    it (pytest --spine-attach, locust): the file given, or one written for the run (mode 0600)
+    and removed with it."""
+    with provider_for(name, attach).started() as target:
+        if attach is not None:
+            yield attach, target
+            return
+        with tempfile.TemporaryDirectory(prefix="spine-attach-") as tmp:
+            yield target.write_attach_file(Path(tmp) / "target.json"), target
