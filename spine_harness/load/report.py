@@ -3,18 +3,14 @@ can keep and a later report can read. Built from the recorded windows, the serve
 the architecture's memory limits; nothing here talks to a server."""
 from __future__ import annotations
 
-import base64
 import csv
 import dataclasses
 import datetime as dt
 import html
-import io
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
+from spine_harness.report.plots import png_data_uri  # chooses the Agg backend before pyplot loads
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 from spine_harness.architecture import SERVICES  # noqa: E402
@@ -100,13 +96,6 @@ def write(run: CapacityRun, directory: Path) -> list[Path]:
 
 # --- plots --------------------------------------------------------------------------------------
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 def _throughput_plot(run: CapacityRun) -> str:
     fig, ax = plt.subplots(figsize=(9, 3.6))
     t = [w.end for w in run.windows]
@@ -118,7 +107,7 @@ def _throughput_plot(run: CapacityRun) -> str:
     users.step(t, [w.users for w in run.windows], where="pre", color="grey", linestyle=":", label="users")
     users.set_ylabel("users (dotted)")
     ax.legend(fontsize=7, loc="upper left")
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 def _latency_plot(run: CapacityRun) -> str:
@@ -133,7 +122,7 @@ def _latency_plot(run: CapacityRun) -> str:
     ax.axhline(run.slo_p95_ms, color="red", linewidth=1, label=f"SLO p95 {run.slo_p95_ms:g} ms")
     ax.set(xlabel="seconds into the run", ylabel="ms", title="Latency per window (p50 / p95 / p99)")
     ax.legend(fontsize=7, loc="upper left")
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 def _stage_plot(run: CapacityRun) -> str:
@@ -145,7 +134,7 @@ def _stage_plot(run: CapacityRun) -> str:
     ax.axhline(run.slo_p95_ms, color="red", linewidth=1, label="SLO")
     ax.set(xlabel="users (ramp stage)", ylabel="p95 ms", title="p95 per ramp stage: where the SLO is crossed")
     ax.legend(fontsize=7, loc="upper left")
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 def _server_plot(run: CapacityRun) -> str:
@@ -160,7 +149,7 @@ def _server_plot(run: CapacityRun) -> str:
     ax.plot(t, [sum(s.connections.values()) for s in run.server], label="Postgres: all client backends")
     ax.set(xlabel="seconds into the run", ylabel="connections", title="Pooler and Postgres during the run")
     ax.legend(fontsize=7, loc="upper left")
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 def _memory_plot(memory: dict[str, dict]) -> str:
@@ -170,7 +159,7 @@ def _memory_plot(memory: dict[str, dict]) -> str:
     ax.barh(names, [m["peak_mib"] for m in memory.values()], color="#4a7", label="peak during run")
     ax.set(xlabel="MiB", title="Memory per service against its limit (architecture.SERVICES)")
     ax.legend(fontsize=7)
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -190,19 +179,19 @@ def render_html(run: CapacityRun, data: dict) -> str:
              "<h2>Where the SLO is crossed</h2><ul>",
              *(f"<li>{esc(v['sentence'])}</li>" for v in data["verdicts"]), "</ul>"]
     if run.windows:
-        parts += [f'<img alt="throughput" src="data:image/png;base64,{_throughput_plot(run)}">',
-                  f'<img alt="latency" src="data:image/png;base64,{_latency_plot(run)}">',
-                  f'<img alt="p95 per stage" src="data:image/png;base64,{_stage_plot(run)}">']
+        parts += [f'<img alt="throughput" src="{_throughput_plot(run)}">',
+                  f'<img alt="latency" src="{_latency_plot(run)}">',
+                  f'<img alt="p95 per stage" src="{_stage_plot(run)}">']
     parts.append("<h2>Per ramp stage</h2>")
     parts.append(_table(["users", "request", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms"],
                         [[s["users"], n, f["requests"], f["failures"], f["rps"], f["p50_ms"], f["p95_ms"], f["p99_ms"]]
                          for s in data["stages"] for n, f in s["by_name"].items() if f["requests"]]))
     parts.append("<h2>Server side</h2>")
     if run.server:
-        parts.append(f'<img alt="server" src="data:image/png;base64,{_server_plot(run)}">')
+        parts.append(f'<img alt="server" src="{_server_plot(run)}">')
     memory = data["server"]["memory"]
     if memory:
-        parts.append(f'<img alt="memory" src="data:image/png;base64,{_memory_plot(memory)}">')
+        parts.append(f'<img alt="memory" src="{_memory_plot(memory)}">')
         parts.append(_table(["service", "peak MiB", "limit MiB", "share of limit"],
                             [[s, m["peak_mib"], m["limit_mib"], f"{m['share_of_limit']:.1%}"] for s, m in memory.items()]))
         parts.append("<p>On the local target PgBouncer stands in for Supavisor and is set against its limit.</p>")

@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from spine_harness.report.inputs import BenchRun  # noqa: E402
 
 
-def _png(fig) -> str:
+def png_data_uri(fig) -> str:
+    """A finished figure as an inline PNG, so a report is one self-contained file."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -34,7 +35,7 @@ def trend(runs: list[BenchRun], group: str) -> str | None:
     ax.set_ylabel("mean ms")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    return _png(fig)
+    return png_data_uri(fig)
 
 
 def memory_headroom(rows: list[tuple[str, float | None, float]]) -> str | None:
@@ -48,4 +49,4 @@ def memory_headroom(rows: list[tuple[str, float | None, float]]) -> str | None:
     ax.barh(names, [r[1] for r in measured], color="#2f6f9f", label="peak seen")
     ax.set_xlabel("MiB")
     ax.legend(fontsize=7)
-    return _png(fig)
+    return png_data_uri(fig)
