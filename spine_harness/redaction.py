@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 
 from spine_harness.targets.model import Target
+from spine_harness.textfiles import text_files
 
 MASK = "****"
 
@@ -28,13 +29,7 @@ def redact(text: str, secrets: set[str]) -> str:
 def redact_tree(root: Path, secrets: set[str]) -> list[Path]:
     """Scrub every text file under `root` in place; return the files that held a secret."""
     touched = []
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text()
-        except (UnicodeDecodeError, OSError):
-            continue
+    for path, text in text_files(root):
         clean = redact(text, secrets)
         if clean != text:
             path.write_text(clean)

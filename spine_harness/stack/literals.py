@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from spine_harness import tokens
+from spine_harness.textfiles import text_files
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _WORD = re.compile(r"[A-Za-z0-9+/=._~-]{16,}")
@@ -17,11 +18,7 @@ def findings(stack_dir: Path) -> list[str]:
     """`file:line: what` for every literal secret; never the secret itself."""
     root = Path(stack_dir)
     found = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name not in NOT_SEARCHED):
-        try:
-            text = path.read_text()
-        except (UnicodeDecodeError, OSError):
-            continue
+    for path, text in text_files(root, NOT_SEARCHED):
         for lineno, line in enumerate(text.splitlines(), 1):
             where = f"{path.relative_to(root)}:{lineno}"
             if JWT.search(line):

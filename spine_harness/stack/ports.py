@@ -9,6 +9,7 @@ from pathlib import Path
 
 from spine_harness.architecture import PORTS, Port
 from spine_harness.stack.compose import LOOPBACK_ADDRESSES, ComposeFile
+from spine_harness.textfiles import text_files
 
 NGINX_DIR = "nginx"
 _LISTEN = re.compile(r"(?:^|(?<=[;{]))\s*listen\s+([^;\s]+)[^;]*;", re.M)
@@ -34,13 +35,7 @@ def nginx_openings(stack_dir: Path) -> list[Opening]:
     """`listen` directives of the nginx site files under stack/nginx/, where it exists."""
     root = Path(stack_dir) / NGINX_DIR
     openings = []
-    for path in sorted(root.rglob("*")) if root.is_dir() else ():
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            continue
+    for path, text in text_files(root):
         for address in _LISTEN.findall(text):
             host, _, port = address.rpartition(":")
             if not port.isdigit():
