@@ -8,6 +8,7 @@ PgBouncer in transaction mode stands in for Supavisor's 6543.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -35,6 +36,7 @@ LOCAL_LACKS = {
 }
 
 
+@functools.cache
 def firewall_host_reason() -> str | None:
     """Why this machine cannot build namespaced test networks, or None if it can."""
     if os.geteuid() != 0:
@@ -45,9 +47,11 @@ def firewall_host_reason() -> str | None:
     return None
 
 
+@functools.cache
 def local_capabilities() -> frozenset[Capability]:
     """What the local target has on this machine: its own servers always; the edge where nginx
-    is installed; the firewall host where namespaces can be built."""
+    is installed; the firewall host where namespaces can be built. The machine does not change
+    during a run, and the plugin asks once per test."""
     caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
     if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
         caps.add(Capability.EDGE)

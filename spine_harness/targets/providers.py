@@ -20,9 +20,6 @@ class Provider:
     name: str = ""
     stack_dir: Path = STACK_DIR
 
-    def __init__(self) -> None:
-        self.local = None  # the LocalSpine, where this provider started one
-
     @property
     def capabilities(self) -> frozenset[Capability]:
         raise NotImplementedError
@@ -63,14 +60,8 @@ class LocalProvider(Provider):
     @contextlib.contextmanager
     def started(self) -> Iterator[Target]:
         from spine_harness.targets.local import LocalSpine
-        spine = LocalSpine()
-        try:
-            target = spine.start()
-            self.local = spine
+        with LocalSpine() as target:
             yield target
-        finally:
-            self.local = None
-            spine.stop()
 
 
 class FixedTargetProvider(Provider):
@@ -95,7 +86,6 @@ class AttachedProvider(FixedTargetProvider):
     """Servers another process started (`python -m spine_harness up`, or a canary run)."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__()
         self.target = Target.read_attach_file(path)
         self.name = self.target.name
         self.stack_dir = self.target.stack_dir
@@ -105,7 +95,6 @@ class UnavailableProvider(Provider):
     """A recognised target that cannot run here; every capability skips with the reason."""
 
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__()
         self.name = name
         self.reason = reason
 

@@ -108,5 +108,4 @@ class RemoteProvider(FixedTargetProvider):
     name = "remote"
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
-        super().__init__()
         self.target = target_from_environment(environ)
