@@ -3,14 +3,18 @@ load population (spine_harness.load.population), one with the stack's postgresql
 the tuning comparison, one with Postgres' defaults. Started once per benchmark session."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from spine_harness.arguments import positive_int, whole_number
 from spine_harness.db import connect
 from spine_harness.load import population
+from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF
 from spine_harness.targets.local import LocalSpine
 from spine_harness.targets.model import Target
 
@@ -31,30 +35,27 @@ class Volume:
     sample_users: list[tuple]     # (user id, certificate id) of random load users
 
 
-def _filled(spine: LocalSpine, users: int, logs_per_user: int) -> Volume:
-    target = spine.start()
-    with connect(target.direct_dsn, autocommit=True) as conn:
-        population.create(conn, users, logs_per_user)
-        conn.execute("vacuum analyze")
-    picks = random.Random(7).sample(range(1, users + 1), min(SAMPLE_SIZE, users))
-    return Volume(target, [(population.user_id(i), population.certificate_id(i)) for i in picks])
+@contextlib.contextmanager
+def filled_spine(config: pytest.Config, postgres_conf: Path | None) -> Iterator[Volume]:
+    """A local Spine with the benchmark volume in it, stopped and removed afterwards."""
+    users, logs_per_user = config.getoption("--bench-users"), config.getoption("--bench-logs-per-user")
+    with LocalSpine(postgres_conf=postgres_conf) as target:
+        with connect(target.direct_dsn, autocommit=True) as conn:
+            population.create(conn, users, logs_per_user)
+            conn.execute("vacuum analyze")
+        picks = random.Random(7).sample(range(1, users + 1), min(SAMPLE_SIZE, users))
+        yield Volume(target, [(population.user_id(i), population.certificate_id(i)) for i in picks])
 
 
 @pytest.fixture(scope="session")
 def volume(pytestconfig):
     """The stack's own configuration, at benchmark volume."""
-    spine = LocalSpine()
-    try:
-        yield _filled(spine, pytestconfig.getoption("--bench-users"), pytestconfig.getoption("--bench-logs-per-user"))
-    finally:
-        spine.stop()
+    with filled_spine(pytestconfig, STACK_POSTGRESQL_CONF) as vol:
+        yield vol
 
 
 @pytest.fixture(scope="session")
 def default_volume(pytestconfig):
     """The same schema and data on a Postgres running initdb's default postgresql.conf."""
-    spine = LocalSpine(postgres_conf=None)
-    try:
-        yield _filled(spine, pytestconfig.getoption("--bench-users"), pytestconfig.getoption("--bench-logs-per-user"))
-    finally:
-        spine.stop()
+    with filled_spine(pytestconfig, None) as vol:
+        yield vol
