@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TARGET ?= local
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-packages conformance test up clean bench report gate load
+.PHONY: help setup system-packages conformance test up clean bench report gate load lock
 
 help:
 	@echo "make conformance [TARGET=local|compose|remote]  run the conformance suites"
@@ -16,20 +16,25 @@ help:
 	@echo "make bench                                      benchmarks (RLS cost, tuning, pooling, MFA), saved and compared"
 	@echo "make report                                     the nightly report from the latest results"
 	@echo "make gate [TARGET=...]                          the pre-deploy gate: exit 1 means do not deploy"
+	@echo "make lock                                       refresh requirements.lock (exact package versions)"
 
 setup: $(VENV)/.installed system-packages
 
-$(VENV)/.installed: pyproject.toml
+# Every package at the version requirements.lock pins (refresh it with `make lock`).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[all]'
 	touch $@
+
+lock:
+	@bash tools/refresh-lock.sh
 
 system-packages:
 	@bash tools/install-system-packages.sh
 
 conformance: setup
 	@mkdir -p reports
-	$(PY) -m pytest conformance --target $(TARGET) --junitxml reports/conformance-$(TARGET).xml $(PYTEST_ARGS)
+	$(PY) -m pytest conformance --spine-target $(TARGET) --junitxml reports/conformance-$(TARGET).xml $(PYTEST_ARGS)
 
 test: setup
 	$(PY) -m pytest tests $(PYTEST_ARGS)

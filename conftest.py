@@ -1,3 +1,3 @@
-"""Root conftest: loads the harness's pytest plugin for every suite and the harness's own tests,
-and the MFA suites' fixtures (keys, the reference or a canary's implementation, marked users)."""
-pytest_plugins = ["spine_harness.pytest_plugin", "spine_harness.mfa.fixtures"]
+"""Root conftest. The harness's pytest plugin loads through its `pytest11` entry point (see
+pyproject.toml), so nothing needs loading here; this file marks the repository root, which puts
+it on sys.path for `tests.canaries` (the inner runs import broken MFA implementations from it)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.gateway.checks import Gateway
 from spine_harness.rls import seed as rls_seed
 from spine_harness.targets import Target

@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.network import reachability
 from spine_harness.network.testbed import ALLOWED_DB_IPS, FirewallTestbed
 

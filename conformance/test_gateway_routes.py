@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness import kong
+from spine_harness.gateway import kong_config as kong
 from spine_harness.gateway import routes
 from spine_harness.gateway.checks import check_route
-from spine_harness.pytest_plugin import provider
+from spine_harness.pytest_plugin import settings_of
 
 pytestmark = pytest.mark.needs("gateway")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
-        cases = routes.cases(kong.load(provider(metafunc.config).stack_dir))
+        cases = routes.cases(kong.load(settings_of(metafunc.config).stack_dir))
         metafunc.parametrize("case", cases, ids=[c.id for c in cases])
 
 

@@ -1,5 +1,5 @@
 """JWT to database role, on every target with a database, exactly as PostgREST runs a request:
-tokens minted with PyJWT, verified the PostgREST way (spine_harness.postgrest_auth), then one
+tokens minted with PyJWT, verified the PostgREST way (spine_harness.keys.postgrest), then one
 transaction as `authenticator` switched to the token's role with its claims.
 
 What each caller may read comes from the one written table (sql/rls-expectations.yaml); the
@@ -14,7 +14,7 @@ import jwt
 import psycopg
 import pytest
 
-from spine_harness import postgrest_auth, tokens
+from spine_harness.keys import postgrest as postgrest_auth, tokens
 from spine_harness.gateway.attacks import ATTACKS, Forge
 from spine_harness.rls import expectations as rls_expectations
 from spine_harness.rls.expectations import ACTOR_ROLE, Outcome

@@ -12,7 +12,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from psycopg import sql
 
-from spine_harness.impersonation import request
+from spine_harness.database.impersonation import request
 from spine_harness.mfa import at_rest
 from spine_harness.mfa.keys import KeyringError
 from spine_harness.mfa.sealing import NONCE_BYTES, TAG_BYTES, totp_associated_data

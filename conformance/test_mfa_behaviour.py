@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.mfa import totp
 from spine_harness.mfa.rotation import rotate
 from spine_harness.mfa.service import Verdict

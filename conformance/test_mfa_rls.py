@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from spine_harness.impersonation import claims_for, request
+from spine_harness.database.impersonation import claims_for, request
 from spine_harness.rls import expectations as rls_expectations
 from spine_harness.rls.expectations import ACTOR_ROLE, ACTORS, Outcome
 

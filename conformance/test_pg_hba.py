@@ -8,7 +8,7 @@ import ipaddress
 import psycopg
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.network.listeners import Listeners
 
 pytestmark = pytest.mark.needs("database")

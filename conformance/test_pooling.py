@@ -16,12 +16,11 @@ import uuid
 import psycopg
 import pytest
 
-from spine_harness import impersonation
-from spine_harness.db import connect
-from spine_harness.load.sampling import pooler_console, pooler_setting
+from spine_harness.database import impersonation
+from spine_harness.database.connections import connect
+from spine_harness.capacity.sampling import pooler_console, pooler_setting
 from spine_harness.rls import seed as rls_seed
-from spine_harness.servers.pgbouncer import LocalPgBouncer
-from spine_harness.targets.local import LocalSpine, pooler_defaults, tools_missing
+from spine_harness.targets.local import pooler_defaults
 
 pytestmark = pytest.mark.needs("database", "pooler")
 
@@ -121,7 +120,7 @@ def test_session_state_stays_with_the_server_connection(two_clients, kind, recor
 
 
 def test_unprepared_psycopg_survives_changing_server_connections(spine):
-    """psycopg prepares a statement after 5 runs unless prepare_threshold=None (spine_harness.db);
+    """psycopg prepares a statement after 5 runs unless prepare_threshold=None (spine_harness.database.connections);
     behind a transaction pooler the next run may land on a server connection that never saw it."""
     with connect(spine.api_dsn, autocommit=True) as client, connect(spine.api_dsn, autocommit=True) as other:
         backends, answers = set(), []
@@ -235,25 +234,16 @@ LOAD_BEFORE_S, LOAD_AFTER_S, RECOVERY_GRACE_S = 0.5, 2.0, 1.5
 
 
 @pytest.fixture
-def private_spine(spine, console):
+def private_spine(console, restartable_spine):
     """A Postgres + PgBouncer pair of this test's own (the shared one must not be restarted),
-    built as the local target builds its own, with the target's pooler recovery settings."""
-    if spine.name != "local" or tools_missing():
-        pytest.skip(f"restarting Postgres needs servers the harness controls: runs on the local target "
-                    f"(this is '{spine.name}'{', missing ' + ', '.join(tools_missing()) if tools_missing() else ''})")
+    with the target's pooler recovery settings copied in."""
     settings = {key: pooler_setting(console, key) for key in RECOVERY_SETTINGS}
-    private = LocalSpine()
-    try:
-        private.start()
-        private.pgbouncer.stop()
-        private.pgbouncer = LocalPgBouncer(
-            private.postgres.host, private.postgres.port, dict(private.pgbouncer.users),
-            label="pgbouncer-fault", extra={k: v for k, v in settings.items() if v is not None}).start()
+    with restartable_spine(pooler_extra={k: v for k, v in settings.items() if v is not None},
+                           label="fault") as (private, _):
         yield private
-    finally:
-        private.stop()
 
 
+@pytest.mark.needs("restartable servers")
 def test_postgres_restart_under_load_loses_no_committed_row(private_spine):
     target = private_spine.target()
     with connect(target.direct_dsn, autocommit=True) as admin:

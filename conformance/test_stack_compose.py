@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from spine_harness.architecture import BOX_MEMORY_MIB, OS_HEADROOM_MIB, SERVICES
-from spine_harness.stack import initsql, validity
-from spine_harness.stack.definition import StackDefinition
+from spine_harness.deployment.architecture import BOX_MEMORY_MIB, OS_HEADROOM_MIB, SERVICES
+from spine_harness.deployment import initdb_mounts, validity
+from spine_harness.deployment.definition import StackDefinition
 
 POSTGRES_IMAGE = re.compile(r"^supabase/postgres:15\.\d+(\.\d+)*$")
 PINNED_TAG = re.compile(r"^[^:@]+(:(?!latest$|stable$|main$)[^:@]*\d[^:@]*)?(@sha256:[0-9a-f]{64})?$")
@@ -93,5 +93,5 @@ def test_db_runs_the_stack_s_postgresql_conf(stack):
 
 
 def test_db_init_sql_is_the_project_s(stack):
-    problems = initsql.problems(stack.compose.service("db"))
+    problems = initdb_mounts.problems(stack.compose.service("db"))
     assert not problems, "the db's init SQL is not sql/*.sql, mounted in order:\n  " + "\n  ".join(problems)

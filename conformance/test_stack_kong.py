@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from spine_harness import kong
-from spine_harness.architecture import DOCUMENTED_OPEN_ROUTES
-from spine_harness.stack import literals
-from spine_harness.stack.definition import StackDefinition
+from spine_harness.gateway import kong_config as kong
+from spine_harness.deployment.architecture import DOCUMENTED_OPEN_ROUTES
+from spine_harness.deployment import literals
+from spine_harness.deployment.definition import StackDefinition
 
 KEYED_SERVICES = ("rest", "auth", "realtime", "meta")   # compose services behind key-auth + ACL
 ADMIN_ONLY_PREFIX = "/pg/"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.stack import memory, tuning
-from spine_harness.stack.definition import StackDefinition
+from spine_harness.deployment import memory, tuning
+from spine_harness.deployment.definition import StackDefinition
 
 _REPORTER = "spine-postgres-memory-budget"
 

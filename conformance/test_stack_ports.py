@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
-from spine_harness.stack import ports
-from spine_harness.stack.definition import StackDefinition
+from spine_harness.deployment.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
+from spine_harness.deployment import ports
+from spine_harness.deployment.definition import StackDefinition
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.stack import dbstatus, deployment_env
-from spine_harness.stack.definition import StackDefinition
+from spine_harness.deployment import dbstatus, deployment_env
+from spine_harness.deployment.definition import StackDefinition
 
 
 @pytest.fixture(scope="module")

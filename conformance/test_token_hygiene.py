@@ -1,4 +1,4 @@
-"""The deployment's JWT secret and API keys, judged by spine_harness.tokens' rules: a secret of
+"""The deployment's JWT secret and API keys, judged by spine_harness.keys.tokens' rules: a secret of
 at least 32 random characters that is no public default or dictionary word, and ANON_KEY and
 SERVICE_ROLE_KEY that verify with it, carry their role, iss and a sane expiry, and differ.
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness import tokens
+from spine_harness.keys import tokens
 from spine_harness.targets import Target
 
 # The secret is the database side's (PostgREST and GoTrue verify with it): wherever there is a

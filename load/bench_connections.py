@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import itertools
 
-from spine_harness.db import connect
-from spine_harness.paired_benchmark import paired
+from spine_harness.database.connections import connect
+from spine_harness.capacity.paired_benchmark import paired
 
 PROFILE_READ = "select id, display_name from public.users where id = %s"
 

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.mfa import totp
 from spine_harness.mfa.keys import Keyring
 from spine_harness.mfa.marked_users import MarkedUsers

@@ -12,9 +12,9 @@ import itertools
 
 import pytest
 
-from spine_harness.db import connect
-from spine_harness.impersonation import claims_for, request
-from spine_harness.paired_benchmark import paired
+from spine_harness.database.connections import connect
+from spine_harness.database.impersonation import claims_for, request
+from spine_harness.capacity.paired_benchmark import paired
 
 # The query as the application sends it under RLS, and as service_role with the filter explicit.
 HOT_QUERIES = {

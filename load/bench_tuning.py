@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from spine_harness.db import connect
-from spine_harness.paired_benchmark import paired
+from spine_harness.database.connections import connect
+from spine_harness.capacity.paired_benchmark import paired
 
 # Read-mostly: a user's latest signatures (an index range) and the week's busiest certificates
 # (a scan of the whole log, larger than Postgres' default 128 MB of shared buffers).

@@ -1,5 +1,5 @@
 """Fixtures for the benchmarks under load/: local Spines filled with a realistic volume by the
-load population (spine_harness.load.population), one with the stack's postgresql.conf and, for
+load population (spine_harness.capacity.population), one with the stack's postgresql.conf and, for
 the tuning comparison, one with Postgres' defaults. Started once per benchmark session."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from spine_harness.arguments import positive_int, whole_number
-from spine_harness.db import connect
-from spine_harness.load import population
+from spine_harness.config.values import positive_int, whole_number
+from spine_harness.database.connections import connect
+from spine_harness.capacity import population
 from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF
 from spine_harness.targets.local import LocalSpine
 from spine_harness.targets.model import Target

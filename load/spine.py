@@ -18,13 +18,13 @@ import uuid
 import pyotp
 from locust import FastHttpUser, User, constant, events, tag, task
 
-from spine_harness import tokens
-from spine_harness.load import operations as ops
-from spine_harness.load.client import DatabaseClient
-from spine_harness.load.options import add_options
-from spine_harness.load.population import user_id
-from spine_harness.load.run import LoadSession
-from spine_harness.load.shape import CapacityRamp  # noqa: F401  (Locust finds the shape in this module)
+from spine_harness.keys import tokens
+from spine_harness.capacity import operations as ops
+from spine_harness.capacity.client import DatabaseClient
+from spine_harness.capacity.options import add_options
+from spine_harness.capacity.population import user_id
+from spine_harness.capacity.run import LoadSession
+from spine_harness.capacity.shape import CapacityRamp  # noqa: F401  (Locust finds the shape in this module)
 from spine_harness.rls.seed import MARK_DOMAIN
 from spine_harness.targets import Capability
 

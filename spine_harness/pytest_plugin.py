@@ -1,34 +1,32 @@
-"""The pytest side of the harness: the `--target` option, one entry fixture (`spine`), the
-`needs` marker that skips a test a target cannot serve, strict mode for the gate, and a
-closing summary per conformance area.
-
-Loaded by the root conftest.py, so `pytest`, `make conformance` and canary runs share it.
+"""The harness's pytest plugin, loaded through the `pytest11` entry point `spine` wherever the
+package is installed: the `--spine-*` options, the one entry fixture (`spine`), the `needs`
+marker that skips a test a target cannot serve, strict mode for the gate, the mask that keeps
+every known secret out of pytest's reports, and a closing summary per conformance area.
 """
 from __future__ import annotations
 
-import argparse
 import collections
+import contextlib
 import json
-import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from spine_harness import arguments
-from spine_harness.targets import Capability, Target, TargetUnavailable
-from spine_harness.targets.providers import Provider, provider_for
+from spine_harness.config.settings import FIELDS, Settings, SettingsError
+from spine_harness.runs import results
+from spine_harness.runs.redaction import MASKER
+from spine_harness.targets.kind import TargetKind
+from spine_harness.targets.model import Capability, Target, TargetUnavailable
+from spine_harness.targets.registry import kind_for
 
-_PROVIDER = pytest.StashKey[Provider]()
+pytest_plugins = ["spine_harness.mfa.fixtures"]
+
+_SETTINGS = pytest.StashKey[Settings]()
+_KIND = pytest.StashKey[TargetKind]()
 
 
-def _target_name(value: str) -> str:
-    try:
-        return arguments.target_name(value)
-    except argparse.ArgumentTypeError as exc:
-        raise pytest.UsageError(f"--target {exc}") from None
-
-
-def _capability(value: str) -> Capability:
+def _capability(value: str | Capability) -> Capability:
     try:
         return Capability(value)
     except ValueError:
@@ -37,15 +35,13 @@ def _capability(value: str) -> Capability:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("spine", "Spine harness")
-    group.addoption("--target", type=_target_name, default=None,
-                    help="where the suites run: local (default), compose or remote; also SPINE_TARGET")
-    group.addoption("--spine-attach", type=Path, default=None, metavar="FILE",
-                    help="use servers another process started (a JSON file written by "
-                         "`python -m spine_harness up`); also SPINE_ATTACH")
-    group.addoption("--strict-capabilities", action="store_true", default=False,
-                    help="a test skipped for a missing capability fails, unless the target declares "
-                         "it lacks that capability (the pre-deploy gate uses this); also SPINE_STRICT=1")
+    group = parser.getgroup("spine", "Spine harness (each option also reads its SPINE_* variable)")
+    for field in FIELDS:
+        help_text = f"{field.help}; also {field.variable}".replace("%", "%%")
+        if field.kind == "flag":
+            group.addoption(field.option, action="store_true", default=False, help=help_text)
+        else:
+            group.addoption(field.option, default=None, metavar=field.name.upper(), help=help_text)
     group.addoption("--spine-list-checks", type=Path, default=None, metavar="FILE",
                     help="write the collected checks as JSON to FILE (used by the harness's teeth test)")
 
@@ -54,32 +50,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs(*capabilities): the target capabilities this test requires")
     config.addinivalue_line("markers", "distinct_checks: each parametrized case is its own check and "
                                        "needs its own canary")
-    name = config.getoption("--target") or os.environ.get("SPINE_TARGET") or "local"
-    attach = config.getoption("--spine-attach") or (Path(os.environ["SPINE_ATTACH"]) if os.environ.get("SPINE_ATTACH") else None)
+    cli = {f.name: config.getoption(f.option) for f in FIELDS}
     try:
-        config.stash[_PROVIDER] = provider_for(_target_name(name), attach)
-    except TargetUnavailable as exc:
+        settings = Settings.resolve(cli)
+        MASKER.register(settings.secrets())
+        kind = kind_for(settings)
+    except (SettingsError, TargetUnavailable) as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[_SETTINGS] = settings
+    config.stash[_KIND] = kind
     config.pluginmanager.register(AreaSummary(config), "spine-area-summary")
 
 
-def provider(config: pytest.Config) -> Provider:
-    return config.stash[_PROVIDER]
+def settings_of(config: pytest.Config) -> Settings:
+    return config.stash[_SETTINGS]
 
 
-def _strict(config: pytest.Config) -> bool:
-    return config.getoption("--strict-capabilities") or os.environ.get("SPINE_STRICT") == "1"
+def kind_of(config: pytest.Config) -> TargetKind:
+    return config.stash[_KIND]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    prov = provider(item.config)
+    kind = kind_of(item.config)
     for mark in item.iter_markers("needs"):
         for raw in mark.args:
-            cap = _capability(raw.value if isinstance(raw, Capability) else raw)
-            if cap in prov.capabilities:
+            cap = _capability(raw)
+            if cap in kind.capabilities:
                 continue
-            reason = prov.missing_reason(cap)
-            if _strict(item.config) and cap not in prov.lacks:
+            reason = kind.missing_reason(cap)
+            if settings_of(item.config).strict and cap not in kind.lacks:
                 pytest.fail(f"strict: {reason}", pytrace=False)
             pytest.skip(reason)
 
@@ -93,66 +92,125 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     out.write_text(json.dumps(checks, indent=1))
 
 
+# --- the mask on everything pytest reports ---------------------------------------------------
+
+def _mask_report(report) -> None:
+    """Replace a report's long representation and captured sections by masked text, so the
+    terminal, the short summary and JUnit all see only ****."""
+    if not MASKER.secrets:
+        return
+    if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):           # a skip: (path, line, reason)
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, MASKER(str(reason)))
+        else:
+            text = str(report.longrepr)
+            masked = MASKER(text)
+            if masked != text:
+                report.longrepr = masked
+    report.sections = [(title, MASKER(body)) for title, body in report.sections]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _mask_report(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _mask_report(outcome.get_result())
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
-def spine_provider(pytestconfig: pytest.Config) -> Provider:
-    """How the selected target is reached, before it is started."""
-    return provider(pytestconfig)
+def spine_settings(pytestconfig: pytest.Config) -> Settings:
+    """The run's configuration (target, attach file, strict mode, stack, MFA keyring...)."""
+    return settings_of(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def spine(spine_provider: Provider) -> Target:
+def spine_kind(pytestconfig: pytest.Config) -> TargetKind:
+    """The selected target, before it is started."""
+    return kind_of(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def spine(spine_kind: TargetKind) -> Iterator[Target]:
     """The started target: the one entry fixture every suite asks for."""
     try:
-        with spine_provider.started() as target:
+        with spine_kind.started() as target:
+            MASKER.register(target.secret_values())
             yield target
     except TargetUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def stack_dir(spine_provider: Provider) -> Path:
+def stack_dir(spine_settings: Settings) -> Path:
     """The stack definition under test (a canary hands a broken copy); starts no server."""
-    return spine_provider.stack_dir
+    return spine_settings.stack_dir
+
+
+@pytest.fixture
+def restartable_spine(spine_settings: Settings) -> Callable[..., contextlib.AbstractContextManager[Target]]:
+    """A factory of private local Spines a test may stop and restart (the shared one must not
+    be): `with restartable_spine(pooler_extra={...}) as (spine, target): ...`. Needs the
+    `restartable servers` capability."""
+    from spine_harness.targets.local import LocalSpine
+
+    @contextlib.contextmanager
+    def private(pooler_extra: dict[str, str] | None = None, label: str = "private"):
+        spine = LocalSpine(spine_settings, pooler_extra=pooler_extra, label=label)
+        with spine.started() as target:
+            yield spine, target
+    return private
 
 
 # --- the closing summary ---------------------------------------------------------------------
 
-def area_of(nodeid: str) -> str | None:
-    """`conformance/test_rls_matrix.py::...` -> `rls_matrix`; None outside conformance/."""
-    path = nodeid.split("::", 1)[0]
-    if not path.startswith("conformance/"):
-        return None
-    return Path(path).stem.removeprefix("test_")
-
-
 class AreaSummary:
-    """Counts outcomes per conformance area and prints one table a person can read."""
+    """Counts outcomes per conformance area and prints one table a person can read; an area
+    whose checks did not all run (an interrupted run, a -k selection) is INCOMPLETE."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.areas: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.collected: collections.Counter = collections.Counter()
         self.skip_reasons: dict[str, set[str]] = collections.defaultdict(set)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            if (area := results.area_of(item.nodeid)) is not None:
+                self.collected[area] += 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        area = area_of(report.nodeid)
+        area = results.area_of(report.nodeid)
         if area is None:
             return
         counted = report.when == "call" or (report.when == "setup" and report.outcome != "passed") \
             or (report.when == "teardown" and report.outcome == "failed")
         if counted:
-            self.areas[area][report.outcome] += 1
+            self.counts[area][report.outcome] += 1
         if report.skipped and isinstance(report.longrepr, tuple):
             self.skip_reasons[area].add(str(report.longrepr[2]).removeprefix("Skipped: "))
 
+    def areas(self) -> list[results.AreaResult]:
+        names = sorted(set(self.counts) | set(self.collected))
+        return [results.AreaResult(a, self.counts[a]["passed"], self.counts[a]["failed"], self.counts[a]["skipped"],
+                                   skip_reasons=tuple(sorted(self.skip_reasons[a])), collected=self.collected[a])
+                for a in names]
+
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.areas:
+        areas = [a for a in self.areas() if a.ran or a.collected]
+        if not any(a.ran for a in areas):
             return
         tr = terminalreporter
-        tr.section(f"Spine conformance on target '{provider(self.config).name}'")
-        tr.write_line(f"{'area':<22}{'passed':>8}{'failed':>8}{'skipped':>9}  verdict")
-        for area in sorted(self.areas):
-            c = self.areas[area]
-            verdict = "FAIL" if c["failed"] else ("SKIP" if c["skipped"] and not c["passed"] else "ok")
-            tr.write_line(f"{area:<22}{c['passed']:>8}{c['failed']:>8}{c['skipped']:>9}  {verdict}")
-            for reason in sorted(self.skip_reasons.get(area, ())):
+        tr.section(f"Spine conformance on target '{kind_of(self.config).name}'")
+        tr.write_line(f"{'area':<22}{'passed':>8}{'failed':>8}{'skipped':>9}{'of':>6}  verdict")
+        for a in areas:
+            tr.write_line(f"{a.area:<22}{a.passed:>8}{a.failed:>8}{a.skipped:>9}{a.collected or a.ran:>6}  {a.verdict}")
+            for reason in a.skip_reasons:
                 tr.write_line(f"{'':<22}skipped: {reason}")

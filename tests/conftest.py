@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.canary import CanaryEnv
+from tests.canaries import CanaryEnv
 from spine_harness.targets.local import LocalSpine
 
 

@@ -4,7 +4,7 @@ on each deliberate breakage. It lives in tests/ only and is never offered as a t
 conformance suite judges a real gateway (TARGET=compose or remote), never this.
 
 Kong's part follows kong.yml (longest-prefix routes, key-auth on the `apikey` header or query,
-ACL groups, basic-auth); PostgREST's follows spine_harness.postgrest_auth and runs each request
+ACL groups, basic-auth); PostgREST's follows spine_harness.keys.postgrest and runs each request
 as authenticator through the pooler, writing through json_populate_recordset as PostgREST does;
 GoTrue's answers /user and /admin/users from auth.users.
 """
@@ -24,11 +24,12 @@ import psycopg
 import yaml
 from psycopg import sql
 
-from spine_harness import kong, postgrest_auth
-from spine_harness.db import connect
+from spine_harness.gateway import kong_config as kong
+from spine_harness.keys import postgrest as postgrest_auth
+from spine_harness.database.connections import connect
 from spine_harness.gateway.checks import Gateway, GatewayKeys
-from spine_harness.impersonation import request as impersonated
-from spine_harness.paths import STACK_DIR
+from spine_harness.database.impersonation import request as impersonated
+from spine_harness.config.paths import STACK_DIR
 from spine_harness.rls import seed as rls_seed
 from spine_harness.rls.seed import SeedRows
 from spine_harness.targets.model import Target

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.canary import all_canaries, run_canary
-from spine_harness.gate import conformance_verdict
-from spine_harness.report.inputs import areas_from_junit
+from tests.canaries import all_canaries, run_canary
+from spine_harness.runs.predeploy import conformance_verdict
+from spine_harness.runs.results import areas_from_junit
 
 CANARIES = all_canaries()
 

@@ -10,7 +10,7 @@ import pytest
 from spine_harness.__main__ import main
 from spine_harness.firewall import rules
 from spine_harness.firewall.allowlist import parse_allowed_db_ips
-from spine_harness.paths import STACK_DIR
+from spine_harness.config.paths import STACK_DIR
 
 SCRIPT = STACK_DIR / "scripts" / "firewall-setup.sh"
 

@@ -10,7 +10,7 @@ import pytest
 
 from spine_harness.firewall.rules import DOCKER_USER_CHAIN, INPUT_CHAIN
 from spine_harness.network.namespace import Namespace
-from spine_harness.paths import STACK_DIR
+from spine_harness.config.paths import STACK_DIR
 
 SCRIPT = STACK_DIR / "scripts" / "firewall-setup.sh"
 ALLOWED = "203.0.113.7,2001:db8::/64"

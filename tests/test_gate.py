@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from spine_harness.canary import all_canaries
-from spine_harness.gate import bench_regression_step
-from spine_harness.paths import REPO_ROOT
-from spine_harness.redaction import secrets_of
+from tests.canaries import all_canaries
+from spine_harness.runs.predeploy import bench_regression_step
+from spine_harness.config.paths import REPO_ROOT
+from spine_harness.runs.redaction import secrets_of
 
 
 def run_gate(attach: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:

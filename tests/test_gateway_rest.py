@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.gateway.checks import check_anon_table_read, check_client_select, check_rest_cell
 from spine_harness.rls import expectations as rls_expectations
 from tests.gateway_double import failing, seeded, serving

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness import kong
+from spine_harness.gateway import kong_config as kong
 from spine_harness.gateway import routes
 from spine_harness.gateway.checks import check_route
-from spine_harness.paths import STACK_DIR
+from spine_harness.config.paths import STACK_DIR
 from tests.gateway_double import BREAKAGES, failing, serving
 
 CASES = routes.cases(kong.load(STACK_DIR))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.db import connect
-from spine_harness.load import operations as ops
-from spine_harness.load import pgbench, population
-from spine_harness.load.client import DatabaseClient
+from spine_harness.database.connections import connect
+from spine_harness.capacity import operations as ops
+from spine_harness.capacity import pgbench, population
+from spine_harness.capacity.client import DatabaseClient
 
 USERS = 50
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from spine_harness.load import options, report
-from spine_harness.load.recorder import StatsRecorder
-from spine_harness.load.sampling import ServerSample, parse_mem_usage
-from spine_harness.load.stats import TOTAL, Figures, Window, percentile, slo_verdict, stages
+from spine_harness.capacity import options, capacity_report as report
+from spine_harness.capacity.recorder import StatsRecorder
+from spine_harness.capacity.sampling import ServerSample, parse_mem_usage
+from spine_harness.capacity.stats import TOTAL, Figures, Window, percentile, slo_verdict, stages
 
 
 def figures(times: dict[int, int], seconds: float = 1.0, failures: int = 0) -> Figures:

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from spine_harness.db import connect
-from spine_harness.load import population, report
-from spine_harness.paths import REPO_ROOT
+from spine_harness.database.connections import connect
+from spine_harness.capacity import population, capacity_report as report
+from spine_harness.config.paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from spine_harness.__main__ import main
-from spine_harness.db import connect
+from spine_harness.database.connections import connect
 from spine_harness.mfa.keys import Keyring
 from spine_harness.mfa.sealing import Sealer
 from spine_harness.mfa.service import MfaService
@@ -42,9 +42,9 @@ def test_rotation_reseals_every_row_and_shows_no_key(scratch_target, monkeypatch
     for name, value in rotated.environ().items():
         monkeypatch.setenv(name, value)
 
-    assert main(["mfa-rotate-key", "--attach-file", str(attach), "--dry-run"]) == 0
+    assert main(["mfa-rotate-key", "--spine-attach", str(attach), "--dry-run"]) == 0
     assert _versions(target) == [1] * 5, "a dry run changed rows"
-    assert main(["mfa-rotate-key", "--attach-file", str(attach), "--batch-size", "2"]) == 0
+    assert main(["mfa-rotate-key", "--spine-attach", str(attach), "--batch-size", "2"]) == 0
     assert _versions(target) == [2] * 5
     out = capsys.readouterr()
     assert "would re-seal 5" in out.out, out.out
@@ -58,13 +58,13 @@ def test_rows_that_do_not_open_are_reported_and_fail_the_run(scratch_target, mon
     _enrol(target, Keyring.generate(), 1)
     for name, value in Keyring.generate().with_key(2).environ().items():   # a keyring without the real key 1
         monkeypatch.setenv(name, value)
-    assert main(["mfa-rotate-key", "--attach-file", str(attach)]) == 1
+    assert main(["mfa-rotate-key", "--spine-attach", str(attach)]) == 1
     assert "1 row(s) did not open" in capsys.readouterr().out
     assert _versions(target) == [1]
 
 
 def test_a_missing_keyring_is_one_line_on_stderr(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv("SPINE_MFA_KEYRING", raising=False)
-    assert main(["mfa-rotate-key", "--attach-file", str(tmp_path / "none.json")]) == 2
+    assert main(["mfa-rotate-key", "--spine-attach", str(tmp_path / "none.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SPINE_MFA_KEYRING is not set" in err

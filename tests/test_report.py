@@ -15,7 +15,7 @@ from spine_harness.report import render, screenshot
 BENCH = textwrap.dedent('''
     import time
 
-    from spine_harness.paired_benchmark import paired
+    from spine_harness.capacity.paired_benchmark import paired
 
     def test_profile_read(benchmark):
         benchmark.group = "rls:profile_read"

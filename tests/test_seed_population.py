@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from spine_harness.db import connect
-from spine_harness.load import population
+from spine_harness.database.connections import connect
+from spine_harness.capacity import population
 from spine_harness.rls import seed as rls_seed
 
 TABLES = ("auth.users", "public.users", "public.user_mfa_settings", "public.user_totp",

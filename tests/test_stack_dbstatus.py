@@ -8,8 +8,8 @@ import sys
 import psycopg
 import pytest
 
-from spine_harness.paths import REPO_ROOT
-from spine_harness.stack import dbstatus
+from spine_harness.config.paths import REPO_ROOT
+from spine_harness.deployment import dbstatus
 
 
 def test_report_reads_every_section(local_spine):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.paths import STACK_DIR
-from spine_harness.stack import compose, initsql, memory, pgconf, ports, validity
-from spine_harness.stack.interpolation import InterpolationError, interpolate, references
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.deployment import compose, initdb_mounts, memory, pgconf, ports, validity
+from spine_harness.deployment.interpolation import InterpolationError, interpolate, references
 
 
 def test_interpolation_follows_compose():
@@ -55,10 +55,10 @@ def test_validity_names_service_and_key(tmp_path):
 
 def test_init_sql_must_run_after_the_image(tmp_path):
     db = compose.load(STACK_DIR).service("db")
-    assert initsql.problems(db) == []
+    assert initdb_mounts.problems(db) == []
     renamed = compose.Service("db", db.raw | {"volumes": [v.replace("99-spine-10-public", "10-public")
                                                           for v in db.raw["volumes"]]})
-    found = "\n".join(initsql.problems(renamed))
+    found = "\n".join(initdb_mounts.problems(renamed))
     assert "name it 99-spine-10-public.sql" in found and "would run before" in found
 
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from spine_harness.envfile import read_env_file
-from spine_harness.paths import STACK_DIR
-from spine_harness.stack import compose, deployment_env
+from spine_harness.deployment.envfile import read_env_file
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.deployment import compose, deployment_env
 
 SCRIPTS = STACK_DIR / "scripts"
 

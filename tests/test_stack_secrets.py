@@ -9,10 +9,10 @@ import sys
 import jwt
 import pytest
 
-from spine_harness import tokens
-from spine_harness.envfile import parse_env, read_env_file
-from spine_harness.paths import REPO_ROOT, STACK_DIR
-from spine_harness.stack import compose, deployment_env
+from spine_harness.keys import tokens
+from spine_harness.deployment.envfile import parse_env, read_env_file
+from spine_harness.config.paths import REPO_ROOT, STACK_DIR
+from spine_harness.deployment import compose, deployment_env
 
 EXAMPLE = read_env_file(STACK_DIR / ".env.example")
 REQUIRED = compose.load(STACK_DIR).required_variables()

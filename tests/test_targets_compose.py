@@ -5,12 +5,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from spine_harness.envfile import parse_env, read_env_file
-from spine_harness.paths import STACK_DIR
-from spine_harness.stack import compose, deployment_env, ports
+from spine_harness.deployment.envfile import parse_env, read_env_file
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.deployment import compose, deployment_env, ports
 from spine_harness.targets import Capability, TargetUnavailable
+from spine_harness.config.settings import Settings
 from spine_harness.targets import compose as compose_target
-from spine_harness.targets.providers import UnavailableProvider, provider_for
+from spine_harness.targets.registry import kind_for
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +23,11 @@ def test_skips_with_the_reason_where_docker_cannot_run():
     why = compose_target.unavailable_reason()
     if why is None:
         pytest.skip("Docker with Compose v2 is available here: the compose target can run")
-    prov = provider_for("compose")
-    assert isinstance(prov, UnavailableProvider) and not prov.capabilities
-    assert prov.missing_reason(Capability.DATABASE) == f"target 'compose' is unavailable: {why}"
-    assert "Docker" in why or "Compose" in why or "docker" in why
-    with pytest.raises(TargetUnavailable, match="unavailable"), compose_target.started():
+    kind = kind_for(Settings(target="compose"))
+    assert isinstance(kind, compose_target.ComposeSpine) and not kind.capabilities
+    assert kind.missing_reason(Capability.DATABASE) == f"target 'compose' is unavailable: {why}"
+    assert "Docker" in why or "Compose" in why or "docker" in why or "testcontainers" in why
+    with pytest.raises(TargetUnavailable, match="unavailable"), kind.started():
         pass
 
 

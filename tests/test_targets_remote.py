@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from spine_harness.config.settings import Settings, SettingsError
 from spine_harness.targets import Capability, TargetUnavailable
-from spine_harness.targets.remote import RemoteProvider, target_from_environment
+from spine_harness.targets.remote import RemoteDeployment, target_from_settings
+
+
+def target_from_environment(environ: dict[str, str]):
+    return target_from_settings(Settings.resolve(environ=environ))
 
 DSN = "postgresql://postgres:s3cret-value@127.0.0.1:5432/postgres"
 FULL = {"SPINE_DB_URL": DSN, "SPINE_POOLER_URL": DSN.replace("5432", "6543"),
@@ -27,8 +32,8 @@ def test_database_only():
     target = target_from_environment({"SPINE_DB_URL": DSN})
     assert target.capabilities == {Capability.DATABASE}
     assert target.lacks[Capability.GATEWAY] == "SPINE_GATEWAY_URL, SPINE_ANON_KEY, SPINE_SERVICE_ROLE_KEY not set"
-    provider = RemoteProvider({"SPINE_DB_URL": DSN})
-    assert "SPINE_POOLER_URL" in provider.missing_reason(Capability.POOLER)
+    kind = RemoteDeployment(Settings.resolve(environ={"SPINE_DB_URL": DSN}))
+    assert "SPINE_POOLER_URL" in kind.missing_reason(Capability.POOLER)
 
 
 @pytest.mark.parametrize("value, writable", [("1", True), ("0", False)])
@@ -45,7 +50,7 @@ def test_writes_only_when_allowed(value, writable):
     ({"SPINE_DB_URL": DSN, "SPINE_ALLOW_WRITES": "yes"}, "SPINE_ALLOW_WRITES must be 1"),
 ])
 def test_bad_input_stops_with_one_line(environ, message):
-    with pytest.raises(TargetUnavailable) as caught:
+    with pytest.raises((TargetUnavailable, SettingsError)) as caught:
         target_from_environment(environ)
     text = str(caught.value)
     assert message in text and "\n" not in text and "s3cret-value" not in text

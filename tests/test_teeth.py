@@ -9,8 +9,8 @@ import json
 import subprocess
 import sys
 
-from spine_harness.canary import all_canaries, check_id, matches
-from spine_harness.paths import REPO_ROOT
+from tests.canaries import all_canaries, check_id, matches
+from spine_harness.config.paths import REPO_ROOT
 
 # Checks proven some other way, with where. Keep this short: it is a list of debts.
 PROVEN_ELSEWHERE: dict[str, str] = {

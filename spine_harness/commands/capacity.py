@@ -5,26 +5,25 @@ command it runs is printed, so the same run can be repeated by hand."""
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from spine_harness.arguments import non_negative_int, positive_int, positive_number
-from spine_harness.db import connect
-from spine_harness.load import population
-from spine_harness.load.options import ramp
-from spine_harness.load.target import database_dsn
-from spine_harness.paths import REPO_ROOT
-from spine_harness.targets import TargetUnavailable
-from spine_harness.targets.providers import started_with_attach_file
+from spine_harness.config.values import non_negative_int, positive_int, positive_number
+from spine_harness.database.connections import connect
+from spine_harness.capacity import population
+from spine_harness.capacity.options import ramp
+from spine_harness.capacity.target import database_dsn
+from spine_harness.config.cli import add_target_arguments, settings_from
+from spine_harness.config.paths import REPO_ROOT
+from spine_harness.config.settings import child_environment
+from spine_harness.targets.registry import started_with_attach_file
 
 HELP = "start the local Spine, seed it and run a headless capacity ramp that writes the report"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
-                        help="use running servers (default: start a local Spine for this run)")
+    add_target_arguments(parser, "use running servers (default: start a local Spine for this run)")
     parser.add_argument("--users", type=positive_int, default=100_000, help="seeded population (default: %(default)s)")
     parser.add_argument("--logs-per-user", type=non_negative_int, default=3)
     parser.add_argument("--ramp", type=ramp, default=ramp("5,10,20,40,60,80"), metavar="USERS,USERS,...",
@@ -37,29 +36,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        if args.spine_attach is None:
-            print("starting the local Spine ...", flush=True)
-        with started_with_attach_file("local", args.spine_attach) as (attach, target):
-            if not target.writable:
-                print(f"capacity: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to seed it")
-                return 2
-            with connect(database_dsn(target), autocommit=True) as conn:
-                print(f"seeding {args.users:,} users x {args.logs_per_user} signing logs ...", flush=True)
-                population.create(conn, args.users, args.logs_per_user, progress=lambda line: print(line, flush=True))
-            locust = ["locust", "-f", "load/spine.py", "--headless", "--spine-ramp", ",".join(map(str, args.ramp)),
-                      "--spine-ramp-step", f"{args.step:g}", "--slo-p95-ms", f"{args.slo_p95_ms:g}",
-                      "--spine-report", str(args.report), "--only-summary"]
-            if args.processes > 1:
-                locust += ["--processes", str(args.processes)]
-            print(f"running: {' '.join(locust)} --spine-attach <attach file>  "
-                  f"(about {len(args.ramp) * args.step:.0f}s)", flush=True)
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("SPINE_", "LOCUST_"))}
-            code = subprocess.run([sys.executable, "-m", *locust, "--spine-attach", str(attach)],
-                                  cwd=REPO_ROOT, env=env).returncode
-    except TargetUnavailable as exc:
-        print(f"capacity: {exc}")
-        return 2
+    if args.spine_attach is None:
+        print("starting the local Spine ...", flush=True)
+    settings = settings_from(args)
+    with started_with_attach_file(settings) as (attach, target):
+        if not target.writable:
+            print(f"capacity: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to seed it")
+            return 2
+        with connect(database_dsn(target), autocommit=True) as conn:
+            print(f"seeding {args.users:,} users x {args.logs_per_user} signing logs ...", flush=True)
+            population.create(conn, args.users, args.logs_per_user, progress=lambda line: print(line, flush=True))
+        locust = ["locust", "-f", "load/spine.py", "--headless", "--spine-ramp", ",".join(map(str, args.ramp)),
+                  "--spine-ramp-step", f"{args.step:g}", "--slo-p95-ms", f"{args.slo_p95_ms:g}",
+                  "--spine-report", str(args.report), "--only-summary"]
+        if args.processes > 1:
+            locust += ["--processes", str(args.processes)]
+        print(f"running: {' '.join(locust)} --spine-attach <attach file>  "
+              f"(about {len(args.ramp) * args.step:.0f}s)", flush=True)
+        code = subprocess.run([sys.executable, "-m", *locust], cwd=REPO_ROOT,
+                              env=child_environment(settings.replace(attach=attach))).returncode
     if code == 0:
         print(f"capacity report: {args.report / 'capacity.html'} (and capacity.json, windows.csv, stages.csv, "
               "server.csv)")

@@ -4,15 +4,15 @@ on this host with the credentials of the deployment's .env, or to --dsn / SPINE_
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import psycopg
 
-from spine_harness.envfile import read_env_file
-from spine_harness.paths import STACK_DIR
-from spine_harness.stack import dbstatus
+from spine_harness.deployment.envfile import read_env_file
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.config.settings import Settings
+from spine_harness.deployment import dbstatus
 
 HELP = "show the database's health, connections, sizes, bloat and long transactions"
 
@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _dsn(args: argparse.Namespace) -> str:
-    if args.dsn or os.environ.get("SPINE_DB_URL"):
-        return args.dsn or os.environ["SPINE_DB_URL"]
+    if dsn := args.dsn or Settings.resolve().remote.get("SPINE_DB_URL"):
+        return dsn
     if not args.env_file.exists():
         raise KeyError(f"{args.env_file} does not exist: pass --dsn or run scripts/generate-secrets.sh first")
     return dbstatus.dsn_from_env(read_env_file(args.env_file))

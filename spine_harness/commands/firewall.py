@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from spine_harness.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
+from spine_harness.deployment.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
 from spine_harness.firewall import apply, rules
 from spine_harness.firewall.allowlist import AllowlistError, parse_allowed_db_ips
 

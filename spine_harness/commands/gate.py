@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spine_harness.arguments import target_name, whole_number
-from spine_harness.gate import BENCH_THRESHOLD_WHY, GateOptions, run_gate
-from spine_harness.paths import REPO_ROOT
+from spine_harness.config.cli import add_target_arguments, settings_from
+from spine_harness.config.paths import REPO_ROOT
+from spine_harness.config.values import whole_number
+from spine_harness.runs.predeploy import BENCH_THRESHOLD_WHY, GateOptions, run_gate
 
 HELP = "the pre-deploy gate: strict conformance, load smoke, benchmark regression; exit 1 means no"
 
@@ -23,25 +24,25 @@ def _threshold(value: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", type=target_name, default="local")
-    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
-                        help="judge servers another process started (`python -m spine_harness up`)")
+    add_target_arguments(parser, "judge servers another process started (`python -m spine_harness up`)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "gate")
     parser.add_argument("--load-seconds", type=whole_number(1, 600), default=10)
     parser.add_argument("--skip-load", action="store_true", help="leave out the load smoke")
     parser.add_argument("--bench-threshold", type=_threshold, default=1.0,
-                        help="how much slower a benchmark's fastest round may get: " + BENCH_THRESHOLD_WHY)
+                        help="how much slower a benchmark's fastest round may get: "
+                             + BENCH_THRESHOLD_WHY.replace("%", "%%"))
     parser.add_argument("--ratio-threshold", type=_threshold, default=0.25,
                         help="how much worse an interleaved ratio may get (default 25%%)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from spine_harness.config.settings import SettingsError
     from spine_harness.targets import TargetUnavailable
     try:
-        return run_gate(GateOptions(out_dir=args.out, target_name=args.target, attach=args.spine_attach,
+        return run_gate(GateOptions(out_dir=args.out, settings=settings_from(args),
                                     load_seconds=args.load_seconds, skip_load=args.skip_load,
                                     bench_threshold=args.bench_threshold, ratio_threshold=args.ratio_threshold))
-    except TargetUnavailable as exc:
+    except (TargetUnavailable, SettingsError) as exc:
         print(f"GATE: NO: {exc}")
         return 1
 

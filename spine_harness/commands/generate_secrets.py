@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from spine_harness.paths import STACK_DIR
-from spine_harness.stack import deployment_env
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.deployment import deployment_env
 
 HELP = "write stack/.env with fresh secrets (never overwrites without --force)"
 

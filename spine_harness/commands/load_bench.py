@@ -18,14 +18,16 @@ from pathlib import Path
 
 import psycopg
 
-from spine_harness.arguments import positive_int, whole_number
-from spine_harness.db import connect
-from spine_harness.load import operations as ops
-from spine_harness.load import pgbench, population, report
-from spine_harness.load.sampling import PROC, process_tree
-from spine_harness.paths import REPO_ROOT
-from spine_harness.targets import Target, TargetUnavailable
-from spine_harness.targets.providers import started_with_attach_file
+from spine_harness.config.values import positive_int, whole_number
+from spine_harness.database.connections import connect
+from spine_harness.capacity import operations as ops
+from spine_harness.capacity import pgbench, population, capacity_report as report
+from spine_harness.capacity.sampling import PROC, process_tree
+from spine_harness.config.paths import REPO_ROOT
+from spine_harness.config.cli import add_target_arguments, settings_from
+from spine_harness.config.settings import Settings, child_environment
+from spine_harness.targets import Target
+from spine_harness.targets.registry import started_with_attach_file
 
 CPU_WINDOW_SKIP_S = 5.0
 
@@ -33,8 +35,7 @@ HELP = "Locust vs pgbench on the same transactions, and pooled vs direct connect
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
-                        help="run against these servers (default: start a local Spine for the run)")
+    add_target_arguments(parser, "run against these servers (default: start a local Spine for the run)")
     parser.add_argument("--users", type=positive_int, default=None,
                         help="seeded population (default: the one already there, else 10000)")
     parser.add_argument("--clients", type=positive_int, default=8, help="concurrent clients (default: %(default)s)")
@@ -59,10 +60,10 @@ def _locust(attach: Path, clients: int, seconds: int, processes: int, workdir: P
     generator near 100% of a core per process is the bottleneck, one well below it is not."""
     out = workdir / f"locust-{processes}"
     args = ["--headless", "-u", str(clients), "-r", str(clients), "-t", f"{seconds}s", "--only-summary",
-            "--spine-attach", str(attach), "--spine-report", str(out)]
+            "--spine-report", str(out)]
     if processes > 1:
         args += ["--processes", str(processes)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPINE_", "LOCUST_"))}
+    env = child_environment(Settings().replace(attach=attach))
     with subprocess.Popen([sys.executable, "-m", "locust", "-f", "load/spine.py", *args], cwd=REPO_ROOT, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
         # Measure the middle of the run: after start-up and spawning, before the stop.
@@ -79,7 +80,7 @@ def _locust(attach: Path, clients: int, seconds: int, processes: int, workdir: P
     rps = stage["by_name"][report.TOTAL]["rps"]
     return {"rps": rps, "per_process": round(rps / processes, 1),
             "cpu_share_per_process": round((cpu1 - cpu0) / (t1 - t0) / processes, 2),
-            "command": "locust -f load/spine.py " + " ".join(a if a != str(attach) else "ATTACH" for a in args)}
+            "command": "SPINE_ATTACH=ATTACH locust -f load/spine.py " + " ".join(args)}
 
 
 def _direct_as(target: Target, dsn: str) -> str:
@@ -89,12 +90,8 @@ def _direct_as(target: Target, dsn: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        with started_with_attach_file("local", args.spine_attach) as (attach, target):
-            return _measure(target, attach, args)
-    except TargetUnavailable as exc:
-        print(f"load-bench: {exc}")
-        return 2
+    with started_with_attach_file(settings_from(args)) as (attach, target):
+        return _measure(target, attach, args)
 
 
 def _measure(target: Target, attach: Path, args: argparse.Namespace) -> int:

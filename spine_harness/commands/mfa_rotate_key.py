@@ -12,19 +12,20 @@ from pathlib import Path
 
 import psycopg
 
-from spine_harness.arguments import positive_int
-from spine_harness.db import connect
+from spine_harness.config.values import positive_int
+from spine_harness.database.connections import connect
 from spine_harness.mfa import keys
 from spine_harness.mfa.rotation import rotate
 from spine_harness.mfa.sealing import Sealer
-from spine_harness.paths import STATE_DIR
+from spine_harness.config.paths import STATE_DIR
+from spine_harness.config.settings import Settings
 from spine_harness.targets import Target, TargetUnavailable
 
 HELP = "re-seal TOTP secrets under the current MFA key version"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--attach-file", type=Path, default=STATE_DIR / "attach.json",
+    parser.add_argument("--spine-attach", type=Path, default=STATE_DIR / "attach.json", metavar="FILE",
                         help="the target's endpoints, as `python -m spine_harness up` writes them "
                              "(default: %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=200,
@@ -35,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        keyring = keys.from_environ()
-        target = Target.read_attach_file(args.attach_file)
+        keyring = keys.from_settings(Settings.resolve())
+        target = Target.read_attach_file(args.spine_attach)
     except (keys.KeyringError, TargetUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

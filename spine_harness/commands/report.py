@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spine_harness.paths import REPO_ROOT
+from spine_harness.config.paths import REPO_ROOT
 from spine_harness.report import render
 
 HELP = "build the nightly report (HTML + Markdown) from benchmark, capacity and conformance results"

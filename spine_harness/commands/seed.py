@@ -5,13 +5,12 @@ rows are ever replaced or removed."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from spine_harness.arguments import non_negative_int, positive_int
-from spine_harness.db import connect
-from spine_harness.load import population
-from spine_harness.load.target import database_dsn, resolve
-from spine_harness.targets import TargetUnavailable
+from spine_harness.config.values import non_negative_int, positive_int
+from spine_harness.database.connections import connect
+from spine_harness.capacity import population
+from spine_harness.capacity.target import database_dsn, running_target
+from spine_harness.config.cli import add_target_arguments, settings_from
 
 HELP = "create or remove the load test's marked users, certificates and signing logs"
 
@@ -21,17 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--logs-per-user", type=non_negative_int, default=3,
                         help="signing logs per user (default: %(default)s)")
     parser.add_argument("--remove", action="store_true", help="delete the load rows instead of creating them")
-    parser.add_argument("--target", default="local", help="local (default: the attach file), compose or remote")
-    parser.add_argument("--spine-attach", type=Path, default=None, metavar="FILE",
-                        help="endpoints written by `python -m spine_harness up` (default: .spine/attach.json)")
+    add_target_arguments(parser, "endpoints written by `python -m spine_harness up` (default: .spine/attach.json)")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        target = resolve(args.target, args.spine_attach)
-    except TargetUnavailable as exc:
-        print(f"seed: {exc}")
-        return 2
+    target = running_target(settings_from(args))
     if not target.writable:
         print(f"seed: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to let the harness "
               "create (and later remove) its own marked rows")

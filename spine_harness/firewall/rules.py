@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from spine_harness.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
+from spine_harness.deployment.architecture import ALLOWLIST_PORTS, PUBLIC_PORTS
 from spine_harness.firewall.allowlist import Network
 
 INPUT_CHAIN = "SPINE-INPUT"

@@ -23,7 +23,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import HMACAlgorithm, RSAAlgorithm
 
-from spine_harness import tokens
+from spine_harness.keys import tokens
 
 # What an attacker guesses first when the secret might be a word (the dictionary the hygiene
 # suite forbids); a deployment whose secret it is falls to this attack.

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from spine_harness import tokens
+from spine_harness.keys import tokens
 from spine_harness.gateway import rest
 from spine_harness.gateway.attacks import Aim, Attack, Forge
 from spine_harness.gateway.routes import Credential, RouteCase, Verdict

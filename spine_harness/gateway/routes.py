@@ -1,4 +1,4 @@
-"""What the gateway must do on every route, generated from kong.yml itself (via spine_harness.kong)
+"""What the gateway must do on every route, generated from kong.yml itself (via spine_harness.gateway.kong_config)
 so a route is covered the day it is added: no apikey and an unknown apikey are refused with 401,
 each key passes only where its consumer's ACL group is allowed (else 403), open routes are open,
 and a basic-auth route takes no apikey at all.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from spine_harness.kong import KongConfig, Route
+from spine_harness.gateway.kong_config import KongConfig, Route
 
 
 class Credential(str, enum.Enum):

@@ -17,7 +17,7 @@ import uuid
 import psycopg
 from psycopg import sql
 
-from spine_harness.impersonation import request
+from spine_harness.database.impersonation import request
 from spine_harness.mfa.recovery import normalise
 from spine_harness.mfa.sealing import Sealed
 from spine_harness.mfa.service import SERVICE_CLAIMS

@@ -1,5 +1,5 @@
-"""Fixtures the MFA conformance suites share (each suite loads this module through
-`pytest_plugins`): the implementation under test, its keys, and users of the suite's own.
+"""Fixtures the MFA conformance suites (and the MFA benchmark) share, loaded by the harness's
+pytest plugin: the implementation under test, its keys, and users of the suite's own.
 
 The keyring is the deployment's when SPINE_MFA_KEYRING is set (then every sealed row must open
 with it); otherwise the suite makes one for the run and judges the rows it sealed itself.
@@ -7,7 +7,6 @@ with it); otherwise the suite makes one for the run and judges the rows it seale
 from __future__ import annotations
 
 import dataclasses
-import os
 import uuid
 
 import pytest
@@ -26,19 +25,19 @@ class SuiteKeys:
 
 
 @pytest.fixture(scope="session")
-def mfa_implementation() -> Implementation:
+def mfa_implementation(spine_settings) -> Implementation:
     try:
-        return implementation.selected()
+        return implementation.from_settings(spine_settings)
     except ValueError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def mfa_keys() -> SuiteKeys:
-    if not os.environ.get(keys.KEYRING_VAR):
+def mfa_keys(spine_settings) -> SuiteKeys:
+    if not spine_settings.mfa_keyring:
         return SuiteKeys(keys.Keyring.generate(), deployment=False)
     try:
-        return SuiteKeys(keys.from_environ(), deployment=True)
+        return SuiteKeys(keys.from_settings(spine_settings), deployment=True)
     except keys.KeyringError as exc:
         pytest.fail(str(exc), pytrace=False)
 

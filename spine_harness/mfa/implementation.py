@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
 from collections.abc import Mapping
 
 from spine_harness.mfa.sealing import Sealer
@@ -27,8 +26,13 @@ class Implementation:
 REFERENCE = Implementation("reference")
 
 
-def selected(environ: Mapping[str, str] | None = None) -> Implementation:
-    spec = (os.environ if environ is None else environ).get(IMPLEMENTATION_VAR, "").strip()
+def from_settings(settings) -> Implementation:
+    """The implementation the run's settings name (SPINE_MFA_IMPLEMENTATION), else the reference."""
+    return selected({IMPLEMENTATION_VAR: settings.mfa_implementation or ""})
+
+
+def selected(environ: Mapping[str, str]) -> Implementation:
+    spec = environ.get(IMPLEMENTATION_VAR, "").strip()
     if not spec:
         return REFERENCE
     module, sep, attribute = spec.partition(":")

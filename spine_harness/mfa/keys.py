@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import os
 import secrets
 from collections.abc import Mapping
 
@@ -58,9 +57,14 @@ class Keyring:
         return Keyring({self.current: self.keys[self.current]}, self.current)
 
     def environ(self) -> dict[str, str]:
-        """The environment variables that describe this keyring (to hand it to another process)."""
+        """The variables that describe this keyring (SPINE_MFA_KEYRING, SPINE_MFA_KEY_VERSION)."""
         ring = ",".join(f"{v}:{base64.b64encode(k).decode()}" for v, k in sorted(self.keys.items()))
         return {KEYRING_VAR: ring, VERSION_VAR: str(self.current)}
+
+    def as_settings(self) -> dict[str, str]:
+        """The same as Settings fields, to hand this keyring to another process's run."""
+        env = self.environ()
+        return {"mfa_keyring": env[KEYRING_VAR], "mfa_key_version": env[VERSION_VAR]}
 
     @classmethod
     def generate(cls, version: int = 1) -> "Keyring":
@@ -78,8 +82,13 @@ def _version(text: str, where: str) -> int:
     return int(text)
 
 
-def from_environ(environ: Mapping[str, str] | None = None) -> Keyring:
-    environ = os.environ if environ is None else environ
+def from_settings(settings) -> Keyring:
+    """The keyring the run's settings give (SPINE_MFA_KEYRING / SPINE_MFA_KEY_VERSION)."""
+    return from_environ({KEYRING_VAR: settings.mfa_keyring or "", VERSION_VAR: settings.mfa_key_version or ""})
+
+
+def from_environ(environ: Mapping[str, str]) -> Keyring:
+    """A keyring from variables named as SPINE_MFA_KEYRING and SPINE_MFA_KEY_VERSION."""
     ring = environ.get(KEYRING_VAR, "").strip()
     if not ring:
         raise KeyringError(f"{KEYRING_VAR} is not set: give the TOTP sealing keys as comma-separated "

@@ -13,7 +13,7 @@ import uuid
 import psycopg
 from cryptography.exceptions import InvalidTag
 
-from spine_harness.impersonation import request
+from spine_harness.database.impersonation import request
 from spine_harness.mfa.keys import KeyringError
 from spine_harness.mfa.sealing import Sealed, Sealer, totp_associated_data
 from spine_harness.mfa.service import SERVICE_CLAIMS, store_sealed

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
-from spine_harness.impersonation import claims_for, request
+from spine_harness.database.impersonation import claims_for, request
 from spine_harness.mfa import recovery, totp
 from spine_harness.mfa.sealing import Sealed, Sealer, totp_associated_data
 

@@ -6,7 +6,7 @@ import concurrent.futures
 import dataclasses
 import socket
 
-from spine_harness.architecture import PORTS
+from spine_harness.deployment.architecture import PORTS
 from spine_harness.network.testbed import PROBED_PORTS, FirewallTestbed, Station
 
 OPEN, REFUSED, FILTERED = "open", "refused", "filtered"

@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from spine_harness.architecture import ALLOWLIST_PORTS, PORTS
+from spine_harness.deployment.architecture import ALLOWLIST_PORTS, PORTS
 from spine_harness.network.docker_nat import docker_rules
 from spine_harness.network.listeners import Listeners
 from spine_harness.network.namespace import Namespace, sweep_stale_namespaces

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 
@@ -46,48 +45,6 @@ def saved_bench_runs(storage: Path) -> list[BenchRun]:
         return []
     runs = [read_bench_run(p) for p in sorted(storage.glob("*/*.json"))]
     return sorted(runs, key=lambda r: r.datetime)
-
-
-@dataclasses.dataclass(frozen=True)
-class AreaResult:
-    area: str
-    passed: int
-    failed: int
-    skipped: int
-    failures: tuple[str, ...]
-    skip_reasons: tuple[str, ...]
-
-    @property
-    def verdict(self) -> str:
-        return "FAIL" if self.failed else ("SKIP" if self.skipped and not self.passed else "PASS")
-
-
-def conformance_areas(junit_paths: list[Path]) -> list[AreaResult]:
-    """Pass/fail per conformance area (the test file) from JUnit XML files."""
-    return areas_from_junit([ET.parse(p).getroot() for p in junit_paths])
-
-
-def areas_from_junit(roots: list[ET.Element]) -> list[AreaResult]:
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    failures: dict[str, list[str]] = collections.defaultdict(list)
-    reasons: dict[str, set[str]] = collections.defaultdict(set)
-    for root in roots:
-        for case in root.iter("testcase"):
-            classname = case.get("classname", "")
-            if not classname.startswith("conformance."):
-                continue
-            area = classname.rsplit(".", 1)[-1].removeprefix("test_")
-            if (bad := case.find("failure")) is not None or (bad := case.find("error")) is not None:
-                counts[area]["failed"] += 1
-                first_line = (bad.get("message") or "").strip().splitlines()[:1]
-                failures[area].append(f"{case.get('name')}: {first_line[0][:200] if first_line else ''}")
-            elif (skip := case.find("skipped")) is not None:
-                counts[area]["skipped"] += 1
-                reasons[area].add((skip.get("message") or "").removeprefix("Skipped: ")[:300])
-            else:
-                counts[area]["passed"] += 1
-    return [AreaResult(a, c["passed"], c["failed"], c["skipped"], tuple(failures[a]), tuple(sorted(reasons[a])))
-            for a, c in sorted(counts.items())]
 
 
 def read_capacity(path: Path) -> dict | None:

@@ -6,9 +6,10 @@ import dataclasses
 import html
 from pathlib import Path
 
-from spine_harness.architecture import SERVICES
+from spine_harness.deployment.architecture import SERVICES
 from spine_harness.report import inputs, plots
-from spine_harness.report.inputs import AreaResult, BenchRun
+from spine_harness.report.inputs import BenchRun
+from spine_harness.runs.results import AreaResult, conformance_areas
 from spine_harness.report.ratios import RATIOS, Ratio
 
 
@@ -70,7 +71,7 @@ def assemble(title: str, bench_json: Path | None, bench_storage: Path, junits: l
         title=title,
         latest=inputs.read_bench_run(bench_json) if bench_json and bench_json.exists() else None,
         history=inputs.saved_bench_runs(bench_storage),
-        areas=inputs.conformance_areas([p for p in junits if p.exists()]),
+        areas=conformance_areas([p for p in junits if p.exists()]),
         capacity=inputs.read_capacity(capacity) if capacity else None,
     )
 

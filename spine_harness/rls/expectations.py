@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from spine_harness.paths import RLS_EXPECTATIONS
+from spine_harness.config.paths import RLS_EXPECTATIONS
 
 ACTORS = ("anon", "owner", "other", "service_role")
 OPERATIONS = ("select", "insert", "update", "delete")

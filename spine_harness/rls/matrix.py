@@ -5,7 +5,7 @@ import dataclasses
 
 import psycopg
 
-from spine_harness.impersonation import claims_for, request
+from spine_harness.database.impersonation import claims_for, request
 from spine_harness.rls.expectations import ACTOR_ROLE, Cell, Outcome
 from spine_harness.rls.seed import SeedRows
 from spine_harness.rls.statements import STATEMENTS

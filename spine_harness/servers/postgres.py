@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from spine_harness.paths import STACK_DIR
+from spine_harness.config.paths import STACK_DIR
 from spine_harness.servers.process import (
     ServerProcess, chown_to_server_user, free_port, make_workdir, run_checked,
 )

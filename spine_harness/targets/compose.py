@@ -20,13 +20,13 @@ from pathlib import Path
 
 import psycopg
 
-from spine_harness.envfile import parse_env
-from spine_harness.paths import STACK_DIR
+from spine_harness.config.settings import Settings
+from spine_harness.deployment import deployment_env
+from spine_harness.deployment.compose import COMPOSE_FILE
+from spine_harness.deployment.envfile import parse_env
 from spine_harness.servers.process import free_port
-from spine_harness.stack import deployment_env
-from spine_harness.stack.compose import COMPOSE_FILE
+from spine_harness.targets.kind import TargetKind
 from spine_harness.targets.model import Capability, Target, TargetUnavailable
-from spine_harness.targets.providers import Provider, UnavailableProvider
 
 HOST = "127.0.0.1"
 CAPABILITIES = frozenset({Capability.DATABASE, Capability.POOLER, Capability.GATEWAY})
@@ -44,7 +44,10 @@ def unavailable_reason() -> str | None:
     """Why testcontainers' DockerCompose cannot run here, in one line, or None if it can."""
     if not shutil.which("docker"):
         return "no `docker` command (install Docker Engine with the Compose v2 plugin)"
-    import docker   # the Docker SDK, a dependency of testcontainers
+    try:
+        import docker   # the Docker SDK, a dependency of testcontainers
+    except ImportError:
+        return "testcontainers is not installed (pip install 'spine-harness[compose]')"
     reasons = []
     try:
         docker.from_env(timeout=3).ping()
@@ -64,7 +67,7 @@ def compose_env_overrides() -> dict[str, str]:
     return {"POOLER_PUBLISH_ADDRESS": HOST} | {name: str(free_port(HOST)) for name in PUBLISHED_PORT_VARIABLES}
 
 
-def target_from_env(env: dict[str, str], stack_dir: Path = STACK_DIR, host: str = HOST) -> Target:
+def target_from_env(env: dict[str, str], host: str = HOST) -> Target:
     """The endpoints of a stack started with this .env, as every suite expects them."""
     def dsn(user: str, port_variable: str) -> str:
         return psycopg.conninfo.make_conninfo(
@@ -81,19 +84,35 @@ def target_from_env(env: dict[str, str], stack_dir: Path = STACK_DIR, host: str 
         jwt_secret=env["JWT_SECRET"],
         anon_key=env["ANON_KEY"],
         service_role_key=env["SERVICE_ROLE_KEY"],
-        stack_dir=Path(stack_dir),
         writable=True,           # a throwaway stack: its volumes go with it
     )
 
 
-class ComposeSpine:
-    """Start the stack with its own .env and wait for every healthcheck; stop removes the
-    containers, the volumes and the .env."""
+class ComposeSpine(TargetKind):
+    """The stack started with its own .env, ready when every healthcheck passes; stopping
+    removes the containers, the volumes and the .env. Where Docker cannot run it, it has no
+    capabilities and every suite skips with the reason."""
 
-    def __init__(self, stack_dir: Path = STACK_DIR) -> None:
-        self.stack_dir = Path(stack_dir)
+    name = "compose"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(settings)
+        self.stack_dir = Path(self.settings.stack_dir)
         self.workdir: Path | None = None
         self.compose = None
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset() if unavailable_reason() else CAPABILITIES
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        return {} if unavailable_reason() else dict(COMPOSE_LACKS)
+
+    def missing_reason(self, cap: Capability) -> str:
+        if (why := unavailable_reason()) is not None:
+            return f"target 'compose' is unavailable: {why}"
+        return super().missing_reason(cap)
 
     def start(self) -> Target:
         from testcontainers.compose import DockerCompose
@@ -107,7 +126,7 @@ class ComposeSpine:
         except BaseException:
             self.stop()
             raise
-        return target_from_env(parse_env(env_file.read_text()), self.stack_dir)
+        return target_from_env(parse_env(env_file.read_text()))
 
     def stop(self) -> None:
         if self.compose is not None:
@@ -118,30 +137,11 @@ class ComposeSpine:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
-
-@contextlib.contextmanager
-def started(stack_dir: Path = STACK_DIR) -> Iterator[Target]:
-    if (why := unavailable_reason()) is not None:
-        raise TargetUnavailable(f"target 'compose' is unavailable: {why}")
-    spine = ComposeSpine(stack_dir)
-    try:
-        yield spine.start()
-    finally:
-        spine.stop()
-
-
-
-class ComposeProvider(Provider):
-    name = "compose"
-    capabilities = CAPABILITIES
-    lacks = dict(COMPOSE_LACKS)
-
-    def started(self) -> contextlib.AbstractContextManager[Target]:
-        return started(self.stack_dir)
-
-
-def provider(stack_dir: Path = STACK_DIR) -> Provider:
-    """The compose provider, or, where Docker cannot run it, one that skips with the reason."""
-    if (why := unavailable_reason()) is not None:
-        return UnavailableProvider("compose", why)
-    return ComposeProvider()
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        if (why := unavailable_reason()) is not None:
+            raise TargetUnavailable(f"target 'compose' is unavailable: {why}")
+        try:
+            yield self.start()
+        finally:
+            self.stop()

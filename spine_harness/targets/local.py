@@ -19,13 +19,15 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from spine_harness import sql as spine_sql
-from spine_harness import tokens
-from spine_harness.envfile import read_env_file
-from spine_harness.paths import STACK_DIR
+from spine_harness.database import schema_files as spine_sql
+from spine_harness.keys import tokens
+from spine_harness.deployment.envfile import read_env_file
+from spine_harness.config.paths import STACK_DIR
 from spine_harness.servers.pgbouncer import LocalPgBouncer
 from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF, LocalPostgres
 from spine_harness.servers.process import sweep_stale_workdirs
+from spine_harness.config.settings import Settings
+from spine_harness.targets.kind import TargetKind
 from spine_harness.targets.model import Capability, Target
 
 TEMPLATE_DB = "spine_template"
@@ -52,7 +54,7 @@ def local_capabilities() -> frozenset[Capability]:
     """What the local target has on this machine: its own servers always; the edge where nginx
     is installed; the firewall host where namespaces can be built. The machine does not change
     during a run, and the plugin asks once per test."""
-    caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES}
+    caps = {Capability.DATABASE, Capability.POOLER, Capability.SCRATCH_DATABASES, Capability.RESTARTABLE_SERVERS}
     if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
         caps.add(Capability.EDGE)
     if firewall_host_reason() is None:
@@ -60,18 +62,26 @@ def local_capabilities() -> frozenset[Capability]:
     return frozenset(caps)
 
 
-def pooler_defaults() -> tuple[int, int]:
+def pooler_defaults(stack_dir: Path = STACK_DIR) -> tuple[int, int]:
     """The stack's pool size and client limit (POOLER_DEFAULT_POOL_SIZE, POOLER_MAX_CLIENT_CONN)."""
-    env_example = STACK_DIR / ".env.example"
+    env_example = Path(stack_dir) / ".env.example"
     values = read_env_file(env_example) if env_example.exists() else {}
     return int(values.get("POOLER_DEFAULT_POOL_SIZE", 20)), int(values.get("POOLER_MAX_CLIENT_CONN", 100))
 
 
-class LocalSpine:
-    """Start, hand out a Target, stop. Use as a context manager so stop always runs."""
+class LocalSpine(TargetKind):
+    """Start, hand out a Target, stop. Use `started()` or the instance as a context manager, so
+    stop always runs. `pooler_extra` sets PgBouncer settings beyond the stack's (a fault test
+    copies the target's recovery settings into a private pair)."""
 
-    def __init__(self, postgres_conf: Path | None = STACK_POSTGRESQL_CONF) -> None:
+    name = "local"
+
+    def __init__(self, settings: Settings | None = None, postgres_conf: Path | None = STACK_POSTGRESQL_CONF,
+                 pooler_extra: dict[str, str] | None = None, label: str = "") -> None:
+        super().__init__(settings)
         self.postgres_conf = postgres_conf
+        self.pooler_extra = dict(pooler_extra or {})
+        self.label = label
         self.password = secrets.token_urlsafe(24)
         # A fresh secret per run, as generate-secrets.sh makes one per deployment: the token-
         # hygiene and JWT-to-role suites judge the local target like any other.
@@ -88,11 +98,12 @@ class LocalSpine:
         try:
             self.postgres = LocalPostgres(self.password, conf=self.postgres_conf).start()
             self._build_databases()
-            pool_size, max_clients = pooler_defaults()
+            pool_size, max_clients = pooler_defaults(self.settings.stack_dir)
             self.pgbouncer = LocalPgBouncer(
                 self.postgres.host, self.postgres.port,
                 {"postgres": self.password, "authenticator": self.password},
                 default_pool_size=pool_size, max_client_conn=max_clients,
+                label=f"pgbouncer-{self.label}" if self.label else "pgbouncer", extra=self.pooler_extra,
             ).start()
         except BaseException:
             self.stop()
@@ -149,6 +160,25 @@ class LocalSpine:
         for server in (self.pgbouncer, self.postgres):
             if server is not None:
                 server.stop()
+
+    # --- as a target kind ---------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return local_capabilities()
+
+    @property
+    def lacks(self) -> dict[Capability, str]:
+        return dict(LOCAL_LACKS)
+
+    def missing_reason(self, cap: Capability) -> str:
+        if cap is Capability.FIREWALL_HOST and (why := firewall_host_reason()):
+            return f"target 'local' lacks the firewall host ({why}); it runs on {cap.provided_by}"
+        return super().missing_reason(cap)
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[Target]:
+        with self as target:
+            yield target
 
     def __enter__(self) -> Target:
         return self.start()

@@ -8,13 +8,14 @@ marked rows and remove them.
 from __future__ import annotations
 
 import dataclasses
-import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import psycopg
 
+from spine_harness.config.settings import REMOTE_VARIABLES, Settings
+from spine_harness.targets.kind import ExistingTarget
 from spine_harness.targets.model import Capability, Target, TargetUnavailable
-from spine_harness.targets.providers import FixedTargetProvider
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,9 +33,8 @@ EDGE_URL = Variable("SPINE_EDGE_URL", "the public HTTPS base URL nginx serves, e
 JWT_SECRET = Variable("SPINE_JWT_SECRET", "the deployment's JWT_SECRET (suites that mint user tokens need it)")
 ANON_KEY = Variable("SPINE_ANON_KEY", "the deployment's ANON_KEY")
 SERVICE_ROLE_KEY = Variable("SPINE_SERVICE_ROLE_KEY", "the deployment's SERVICE_ROLE_KEY")
-ALLOW_WRITES = Variable("SPINE_ALLOW_WRITES", "1 lets the suites create (and remove) their own marked rows")
-VARIABLES = (DB_URL, POOLER_URL, API_DB_URL, GATEWAY_URL, EDGE_URL, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY,
-             ALLOW_WRITES)
+VARIABLES = (DB_URL, POOLER_URL, API_DB_URL, GATEWAY_URL, EDGE_URL, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY)
+assert tuple(v.name for v in VARIABLES) == REMOTE_VARIABLES
 
 REQUIRED = (DB_URL,)
 # A capability, and the variables that must all be set for the remote target to have it.
@@ -66,16 +66,15 @@ def _checked(var: Variable, environ: dict[str, str]) -> str | None:
     return value
 
 
-def target_from_environment(environ: dict[str, str] | None = None) -> Target:
-    """Build the remote Target, or stop with one line naming the variable that is wrong."""
-    environ = dict(os.environ if environ is None else environ)
+def target_from_settings(settings: Settings) -> Target:
+    """Build the remote Target from the SPINE_* endpoints the settings hold, or stop with one
+    line naming the variable that is wrong (never its value)."""
+    environ: Mapping[str, str] = settings.remote
     for var in REQUIRED:
         if not environ.get(var.name):
             raise TargetUnavailable(f"target 'remote' needs {var.name} ({var.meaning}); "
                                     "see the README for every SPINE_* variable")
     values = {var.name: _checked(var, environ) for var in VARIABLES}
-    if values[ALLOW_WRITES.name] not in (None, "0", "1"):
-        raise TargetUnavailable(f"{ALLOW_WRITES.name} must be 1 (allow) or 0 (read-only)")
     caps, lacks = set(), dict(NEVER)
     for cap, needed in NEEDED_FOR.items():
         unset = [v.name for v in needed if not values[v.name]]
@@ -98,14 +97,15 @@ def target_from_environment(environ: dict[str, str] | None = None) -> Target:
         jwt_secret=values[JWT_SECRET.name],
         anon_key=values[ANON_KEY.name],
         service_role_key=values[SERVICE_ROLE_KEY.name],
-        writable=values[ALLOW_WRITES.name] == "1",
+        writable=settings.allow_writes,
     )
 
 
-class RemoteProvider(FixedTargetProvider):
-    """Reads the environment once, when the run starts: a bad variable stops the run at once."""
+class RemoteDeployment(ExistingTarget):
+    """Built once, when the run starts: a bad variable stops the run at once."""
 
     name = "remote"
 
-    def __init__(self, environ: dict[str, str] | None = None) -> None:
-        self.target = target_from_environment(environ)
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.target = target_from_settings(settings)
