@@ -55,10 +55,12 @@ BENCH_FAIL ?= min:100%
 BENCH_ARGS ?=
 bench: setup
 	@mkdir -p reports/bench
-	$(PY) -m pytest load/bench_*.py --benchmark-only --benchmark-autosave \
+	$(PY) -m pytest load/bench_*.py -q --benchmark-only --benchmark-autosave \
+	  --benchmark-columns=min,median,rounds --benchmark-sort=name \
 	  --benchmark-storage=file://$(CURDIR)/.benchmarks --benchmark-json=reports/bench/latest.json \
 	  $$(ls .benchmarks/*/*.json >/dev/null 2>&1 && echo --benchmark-compare --benchmark-compare-fail=$(BENCH_FAIL)) \
 	  $(BENCH_ARGS)
+	@$(PY) -m spine_harness ratios --bench-json reports/bench/latest.json || true
 
 report: setup
 	$(PY) -m spine_harness report

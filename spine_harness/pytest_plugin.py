@@ -1,7 +1,8 @@
 """The harness's pytest plugin, loaded through the `pytest11` entry point `spine` wherever the
-package is installed: the `--spine-*` options, the one entry fixture (`spine`), the `needs`
-marker that skips a test a target cannot serve, strict mode for the gate, the mask that keeps
-every known secret out of pytest's reports, and a closing summary per conformance area.
+package is installed: the `--spine-*` options, the one entry fixture (`spine`, probed by
+preflight before any suite uses it), the `needs` marker that skips a test a target cannot serve,
+strict mode for the gate, the mask that keeps every known secret out of pytest's reports, a
+closing summary per conformance area, and the results record of every conformance run.
 """
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from pathlib import Path
 import pytest
 
 from spine_harness.config.settings import FIELDS, Settings, SettingsError
-from spine_harness.runs import results
+from spine_harness.runs import records, results
 from spine_harness.runs.redaction import MASKER
 from spine_harness.targets.kind import TargetKind
 from spine_harness.targets.model import Capability, Target, TargetUnavailable
+from spine_harness.targets.preflight import TARGET_UNREACHABLE, preflight, unreachable_line
 from spine_harness.targets.registry import kind_for
 
 pytest_plugins = ["spine_harness.mfa.fixtures"]
 
 _SETTINGS = pytest.StashKey[Settings]()
 _KIND = pytest.StashKey[TargetKind]()
+_STARTED = pytest.StashKey[Target]()
 
 
 def _capability(value: str | Capability) -> Capability:
@@ -138,14 +141,18 @@ def spine_kind(pytestconfig: pytest.Config) -> TargetKind:
 
 
 @pytest.fixture(scope="session")
-def spine(spine_kind: TargetKind) -> Iterator[Target]:
-    """The started target: the one entry fixture every suite asks for."""
+def spine(spine_kind: TargetKind, request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The started target: the one entry fixture every suite asks for. A target that cannot be
+    reached stops the whole run with one line and exit code 6, not a failure per check."""
     try:
         with spine_kind.started() as target:
             MASKER.register(target.secret_values())
+            if problems := preflight(target):
+                pytest.exit(MASKER(unreachable_line(target, problems)), returncode=TARGET_UNREACHABLE)
+            request.config.stash[_STARTED] = target
             yield target
     except TargetUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.exit(MASKER(str(exc)), returncode=TARGET_UNREACHABLE)
 
 
 @pytest.fixture(scope="session")
@@ -177,6 +184,7 @@ class AreaSummary:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.started = records.now()
         self.counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.collected: collections.Counter = collections.Counter()
         self.skip_reasons: dict[str, set[str]] = collections.defaultdict(set)
@@ -203,14 +211,38 @@ class AreaSummary:
                                    skip_reasons=tuple(sorted(self.skip_reasons[a])), collected=self.collected[a])
                 for a in names]
 
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the results record (only for runs that collected conformance checks)."""
+        if not self.collected or self.config.option.collectonly:
+            return
+        settings = settings_of(self.config)
+        target = self.config.stash.get(_STARTED, None)
+        areas = self.areas()
+        complete = int(exitstatus) in (0, 1) and all(a.complete for a in areas)
+        xml = getattr(self.config.option, "xmlpath", None)
+        record = records.RunRecord(
+            target=target.name if target else kind_of(self.config).name, label=target.label if target else "",
+            started=self.started, ended=records.now(), commit=records.commit_of(), exit_status=int(exitstatus),
+            complete=complete, areas=tuple(areas), junit=str(Path(xml).resolve()) if xml else None)
+        try:
+            self.record_path = records.write(record, settings.reports_dir)
+        except OSError as exc:
+            self.record_path = None
+            self.record_error = f"{type(exc).__name__}: {exc.strerror or exc}"
+
     def pytest_terminal_summary(self, terminalreporter) -> None:
         areas = [a for a in self.areas() if a.ran or a.collected]
         if not any(a.ran for a in areas):
             return
         tr = terminalreporter
-        tr.section(f"Spine conformance on target '{kind_of(self.config).name}'")
+        target = self.config.stash.get(_STARTED, None)
+        tr.section(f"Spine conformance on target '{target.title if target else kind_of(self.config).name}'")
         tr.write_line(f"{'area':<22}{'passed':>8}{'failed':>8}{'skipped':>9}{'of':>6}  verdict")
         for a in areas:
             tr.write_line(f"{a.area:<22}{a.passed:>8}{a.failed:>8}{a.skipped:>9}{a.collected or a.ran:>6}  {a.verdict}")
             for reason in a.skip_reasons:
                 tr.write_line(f"{'':<22}skipped: {reason}")
+        if path := getattr(self, "record_path", None):
+            tr.write_line(f"results record: {path}")
+        elif error := getattr(self, "record_error", None):
+            tr.write_line(f"results record NOT written: {error}")

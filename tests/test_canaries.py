@@ -5,7 +5,6 @@ import pytest
 
 from tests.canaries import all_canaries, run_canary
 from spine_harness.runs.predeploy import conformance_verdict
-from spine_harness.runs.results import areas_from_junit
 
 CANARIES = all_canaries()
 
@@ -18,7 +17,7 @@ def test_canary_is_caught(canary, canary_env):
         f"failed: {sorted(result.run.failed)}\n--- inner run (exit {result.run.exit_code})\n{result.run.output[-3000:]}")
 
     # The gate's verdict on the same results: a no that names the area of every check caught.
-    ok, detail = conformance_verdict(areas_from_junit([result.run.junit]), result.run.exit_code)
+    ok, detail = conformance_verdict(result.run.record, result.run.exit_code, expected=[])
     assert not ok, f"the gate would let canary {canary.name} through: {detail}"
     for pattern in canary.must_fail:
         area = pattern.split("::")[0].removesuffix(".py").removeprefix("test_")

@@ -109,7 +109,7 @@ def test_the_plugin_loads_outside_the_checkout(pytester, clean_env, tmp_path):
         def test_spine(spine):
             assert spine.name == "remote"
     """)
-    attach = _attach_file(tmp_path / "t.json", {Capability.DATABASE})
+    attach = _attach_file(tmp_path / "t.json", set())
     result = run(pytester, "--spine-attach", attach)
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "conftest.py").exists()
@@ -135,7 +135,7 @@ def test_a_failing_check_never_shows_a_password(pytester, clean_env, tmp_path):
             dsn = spine.direct_dsn
             assert dsn is None, f"could not use {dsn}"
     """)
-    attach = _attach_file(tmp_path / "t.json", {Capability.DATABASE})
+    attach = _attach_file(tmp_path / "t.json", set())
     junit = tmp_path / "junit.xml"
     result = run(pytester, "--spine-attach", attach, "-l",
                                            "--junitxml", str(junit))
@@ -143,3 +143,26 @@ def test_a_failing_check_never_shows_a_password(pytester, clean_env, tmp_path):
     everything = result.stdout.str() + result.stderr.str() + junit.read_text()
     assert "****" in everything
     assert "hunter2-secret-value" not in everything
+
+
+def test_an_unreachable_target_stops_the_run_in_one_line(pytester, clean_env, tmp_path):
+    """Not a failure per check: one line naming the endpoint (no password), exit code 6."""
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def conn(spine):
+            return spine.direct_dsn
+
+        @pytest.mark.parametrize("n", range(5))
+        def test_uses_the_database(conn, n):
+            pass
+    """)
+    clean_env.setenv("SPINE_DB_URL", "postgresql://x:SuperSecretPw@127.0.0.1:1/postgres")
+    junit = tmp_path / "junit.xml"
+    result = run(pytester, "--spine-target", "remote", "--junitxml", str(junit))
+    assert result.ret == 6
+    everything = result.stdout.str() + result.stderr.str() + (junit.read_text() if junit.exists() else "")
+    assert "SuperSecretPw" not in everything
+    result.stdout.fnmatch_lines(["*target 'remote' unreachable: SPINE_DB_URL (x@127.0.0.1:1/postgres): *port 1 failed*"])
+    assert "Traceback" not in everything and " failed," not in result.stdout.str()

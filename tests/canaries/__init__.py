@@ -24,6 +24,7 @@ from spine_harness.config.paths import CONFORMANCE_DIR, STACK_DIR
 from spine_harness.config.settings import Settings
 from spine_harness.database.connections import connect
 from spine_harness.runs.child import check_id, run_pytest
+from spine_harness.runs.records import RunRecord
 from spine_harness.runs.redaction import secrets_of
 from spine_harness.targets.model import Target
 
@@ -123,7 +124,8 @@ class SuiteRun:
     passed: frozenset[str]
     output: str
     exit_code: int
-    junit: ET.Element | None   # the run's JUnit report, for the gate's verdict
+    junit: ET.Element | None   # the run's JUnit report
+    record: RunRecord | None   # its results record, for the gate's verdict
 
 
 def run_suites(target: Target, suites: tuple[str, ...], extra_args: tuple[str, ...] = (),
@@ -135,7 +137,7 @@ def run_suites(target: Target, suites: tuple[str, ...], extra_args: tuple[str, .
         run = run_pytest([f"conformance/{s}" for s in suites], settings, extra_args=("-q", "--no-header", *extra_args),
                          timeout=600, secrets=secrets_of(target))
         failed, passed = run.checks()
-        return SuiteRun(failed, passed, run.output, run.exit_code, run.junit)
+        return SuiteRun(failed, passed, run.output, run.exit_code, run.junit, run.record)
 
 
 @dataclasses.dataclass(frozen=True)
