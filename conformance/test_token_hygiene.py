@@ -41,7 +41,9 @@ def test_jwt_secret_is_strong(secret):
 
 @pytest.mark.parametrize("name", list(tokens.API_KEY_ROLES))
 def test_api_key_verifies_with_the_secret(name, spine, secret):
-    assert (why := rejected(tokens.check_api_key, name, api_key(spine, name), secret)) is None, why
+    if not (key := api_key(spine, name)):
+        pytest.skip(f"target '{spine.name}' does not give its {name} (SPINE_{name}): nothing to judge")
+    assert (why := rejected(tokens.check_api_key, name, key, secret)) is None, why
 
 
 def test_service_key_is_not_the_anon_key(spine):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.canaries import CanaryEnv
+from spine_harness.runs.redaction import MASKER
 from spine_harness.targets.local import LocalSpine
 
 
@@ -11,7 +12,8 @@ from spine_harness.targets.local import LocalSpine
 def local_spine():
     """A real local Spine; canaries clone its template database, never change its own."""
     spine = LocalSpine()
-    spine.start()
+    target = spine.start()
+    MASKER.register(target.secret_values())    # the harness's own test output masks them too
     try:
         yield spine
     finally:

@@ -56,4 +56,5 @@ def test_endpoints_map_onto_the_env(env):
     assert (target.jwt_secret, target.anon_key, target.service_role_key) == (
         env["JWT_SECRET"], env["ANON_KEY"], env["SERVICE_ROLE_KEY"])
     assert target.capabilities == {Capability.DATABASE, Capability.POOLER, Capability.GATEWAY}
-    assert set(target.lacks) == {Capability.EDGE, Capability.FIREWALL_HOST, Capability.SCRATCH_DATABASES}
+    assert set(target.lacks) == {Capability.EDGE, Capability.FIREWALL_HOST, Capability.SCRATCH_DATABASES,
+                                 Capability.RESTARTABLE_SERVERS}

@@ -23,7 +23,7 @@ FULL = {"SPINE_DB_URL": DSN, "SPINE_POOLER_URL": DSN.replace("5432", "6543"),
 def test_everything_given():
     target = target_from_environment(FULL)
     assert target.capabilities == {Capability.DATABASE, Capability.POOLER, Capability.GATEWAY, Capability.EDGE}
-    assert set(target.lacks) == {Capability.FIREWALL_HOST, Capability.SCRATCH_DATABASES}
+    assert set(target.lacks) == {Capability.FIREWALL_HOST, Capability.SCRATCH_DATABASES, Capability.RESTARTABLE_SERVERS}
     assert (target.direct_dsn, target.gateway_url, target.anon_key) == (DSN, FULL["SPINE_GATEWAY_URL"], "a.b.c")
     assert not target.writable
 
@@ -31,7 +31,7 @@ def test_everything_given():
 def test_database_only():
     target = target_from_environment({"SPINE_DB_URL": DSN})
     assert target.capabilities == {Capability.DATABASE}
-    assert target.lacks[Capability.GATEWAY] == "SPINE_GATEWAY_URL, SPINE_ANON_KEY, SPINE_SERVICE_ROLE_KEY not set"
+    assert target.lacks[Capability.GATEWAY] == "SPINE_GATEWAY_URL not set"
     kind = RemoteDeployment(Settings.resolve(environ={"SPINE_DB_URL": DSN}))
     assert "SPINE_POOLER_URL" in kind.missing_reason(Capability.POOLER)
 

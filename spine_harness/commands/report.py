@@ -12,6 +12,7 @@ from spine_harness.config.paths import REPO_ROOT
 from spine_harness.config.settings import Settings
 from spine_harness.report import render
 from spine_harness.runs import records
+from spine_harness.runs.redaction import redact_tree
 
 HELP = "build the nightly report (HTML + Markdown) from benchmark, capacity and conformance results"
 REPORTS = REPO_ROOT / "reports"
@@ -37,6 +38,7 @@ def build(args: argparse.Namespace) -> render.Report:
 def run(args: argparse.Namespace) -> int:
     report = build(args)
     page, summary = render.write(report, args.out)
+    redact_tree(args.out)
     print(summary.read_text())
     print(f"report: {page}")
     return 0 if report.runs and not report.failing_areas and all(r.complete for r in report.runs.values()) else 1

@@ -162,7 +162,11 @@ def write(path: Path, text: str, *, force: bool = False, backup_dir: Path = BACK
 def deployment_env(stack_dir: Path) -> tuple[dict[str, str], str]:
     """The env a deployment of `stack_dir` would run with, and where it came from: its `.env`
     if there is one, else a freshly generated one (which is what generate-secrets would write)."""
+    from spine_harness.runs.redaction import MASKER
     env_path = Path(stack_dir) / ENV_FILE
     if env_path.exists():
-        return parse_env(env_path.read_text()), str(env_path)
-    return parse_env(generate(stack_dir)), f"a fresh {ENV_FILE} generated from {ENV_EXAMPLE}"
+        env, source = parse_env(env_path.read_text()), str(env_path)
+    else:
+        env, source = parse_env(generate(stack_dir)), f"a fresh {ENV_FILE} generated from {ENV_EXAMPLE}"
+    MASKER.register(env.get(name) for name in GENERATED)   # whatever a run prints, these stay hidden
+    return env, source

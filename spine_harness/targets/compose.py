@@ -34,6 +34,7 @@ COMPOSE_LACKS = {
     Capability.EDGE: "the compose stack has no nginx (it runs on the host); run the edge suite on local or remote",
     Capability.FIREWALL_HOST: "the compose target does not build namespaced hosts; the firewall suite runs on local",
     Capability.SCRATCH_DATABASES: "the compose target has one database; canaries clone databases on local",
+    Capability.RESTARTABLE_SERVERS: "the pooler's fault test restarts Postgres under PgBouncer; it runs on local",
 }
 PUBLISHED_PORT_VARIABLES = ("KONG_HTTP_PORT", "KONG_HTTPS_PORT", "POOLER_PROXY_PORT_SESSION",
                             "POOLER_PROXY_PORT_TRANSACTION")

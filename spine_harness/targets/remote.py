@@ -44,9 +44,14 @@ NEEDED_FOR: dict[Capability, tuple[Variable, ...]] = {
     Capability.GATEWAY: (GATEWAY_URL, ANON_KEY, SERVICE_ROLE_KEY),
     Capability.EDGE: (EDGE_URL,),
 }
+# A capability whose first variable is unset is lacking, even if others of its variables are
+# given: the API keys are judged by the token-hygiene suite without a gateway URL.
+ANCHORED = {Capability.GATEWAY}
 NEVER = {
     Capability.FIREWALL_HOST: "the firewall suite builds namespaced hosts and runs on local only",
     Capability.SCRATCH_DATABASES: "a deployment's database is never cloned or dropped; canaries run on local",
+    Capability.RESTARTABLE_SERVERS: "a deployment's servers are never restarted by the harness; the pooler's "
+                                    "fault test runs on local",
 }
 
 
@@ -80,6 +85,8 @@ def target_from_settings(settings: Settings) -> Target:
         unset = [v.name for v in needed if not values[v.name]]
         if not unset:
             caps.add(cap)
+        elif cap in ANCHORED and needed[0].name in unset:
+            lacks[cap] = f"{needed[0].name} not set"
         elif len(unset) < len(needed):   # half-configured: a mistake, not a choice
             raise TargetUnavailable(f"target 'remote' has {', '.join(v.name for v in needed if values[v.name])} "
                                     f"but not {', '.join(unset)}: the {cap.value} needs all of them")
