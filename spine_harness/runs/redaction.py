@@ -9,6 +9,7 @@ files a run leaves (`redact_tree`). A secret is replaced by ****.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import sys
 import threading
@@ -119,11 +120,16 @@ class MaskedStream(io.TextIOBase):
 
 
 def mask_standard_streams() -> None:
-    """Route this process's stdout and stderr (tracebacks included) through MASKER. Idempotent."""
+    """Route this process's stdout and stderr (tracebacks included), and the streams of logging
+    handlers made before (Locust sets up its logging first), through MASKER. Idempotent."""
     if not isinstance(sys.stdout, MaskedStream):
         sys.stdout = MaskedStream(sys.stdout)
     if not isinstance(sys.stderr, MaskedStream):
         sys.stderr = MaskedStream(sys.stderr)
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in logging.root.manager.loggerDict]
+    for handler in (h for lg in loggers for h in getattr(lg, "handlers", ())):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler.stream, MaskedStream):
+            handler.setStream(MaskedStream(handler.stream))
 
 
 def redact_tree(root: Path, secrets: Iterable[str] | None = None) -> list[Path]:
