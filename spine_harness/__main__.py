@@ -33,25 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Its output goes through the secret mask; a user's mistake (a bad value,
     an unusable target) ends in one line and exit 2, never a traceback."""
     from spine_harness.config.settings import SettingsError
-    from spine_harness.runs.redaction import MASKER, mask_standard_streams
+    from spine_harness.runs.redaction import MASKER, masked_standard_streams
     from spine_harness.targets.model import TargetUnavailable
 
     argv = sys.argv[1:] if argv is None else argv
     chosen = argv[0] if argv and argv[0] in command_names() else None
     args = build_parser(chosen).parse_args(argv)
-    mask_standard_streams()
     try:
         from spine_harness.config.settings import Settings
         MASKER.register(Settings.resolve().secrets())
     except SettingsError:
         pass       # the command resolves its settings itself and says what is wrong
-    try:
-        return args.run(args) or 0
-    except (SettingsError, TargetUnavailable) as exc:
-        print(f"{args.command}: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    with masked_standard_streams():
+        try:
+            return args.run(args) or 0
+        except (SettingsError, TargetUnavailable) as exc:
+            print(f"{args.command}: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
 
 
 if __name__ == "__main__":

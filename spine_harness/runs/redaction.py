@@ -8,6 +8,7 @@ files a run leaves (`redact_tree`). A secret is replaced by ****.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -130,6 +131,18 @@ def mask_standard_streams() -> None:
     for handler in (h for lg in loggers for h in getattr(lg, "handlers", ())):
         if isinstance(handler, logging.StreamHandler) and not isinstance(handler.stream, MaskedStream):
             handler.setStream(MaskedStream(handler.stream))
+
+
+@contextlib.contextmanager
+def masked_standard_streams():
+    """stdout and stderr through MASKER for the duration, restored afterwards (a command run
+    in-process, by a test say, leaves the caller's streams as they were)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def redact_tree(root: Path, secrets: Iterable[str] | None = None) -> list[Path]:
