@@ -367,6 +367,8 @@ class GatewayDouble:
     # --- Storage -------------------------------------------------------------------------------
     def _storage(self, request: httpx.Request, path: str) -> httpx.Response:
         parts = path.strip("/").split("/")
+        if parts == ["status"]:
+            return _json(200, {"status": "ok"})
         if parts[:2] == ["object", "sign"] and request.method == "GET":
             return self._signed_download(request, "/".join(parts[2:]))
         if parts[:2] == ["object", "public"] and request.method == "GET":
