@@ -32,7 +32,15 @@ def test_generated_env_is_accepted(env):
 
 def test_every_generation_is_fresh():
     first, second = deployment_env.fresh_secrets(), deployment_env.fresh_secrets()
-    assert all(first[name] != second[name] for name in deployment_env.GENERATED)
+    # Under legacy, JWT_KEYS is `[]` and the ES256 internal keys are empty every time.
+    legacy_constant = {"JWT_KEYS", *asymmetric_only()}
+    assert all(first[name] != second[name] for name in deployment_env.GENERATED if name not in legacy_constant)
+
+
+def asymmetric_only():
+    """What the legacy model leaves empty: the ES256 internal keys."""
+    from spine_harness.keys import asymmetric
+    return asymmetric.INTERNAL_KEYS
 
 
 def _demo_key(env):
@@ -83,7 +91,51 @@ def test_command_prints_no_secret(tmp_path):
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     env = read_env_file(out)
-    assert not any(env[name] in proc.stdout + proc.stderr for name in deployment_env.GENERATED)
+    assert not any(env[name] in proc.stdout + proc.stderr for name in deployment_env.GENERATED if env[name])
     again = subprocess.run([sys.executable, "-m", "spine_harness", "generate-secrets", "--env-file", str(out)],
                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert again.returncode == 1 and "exists: keeping it" in again.stderr and read_env_file(out) == env
+
+
+@pytest.mark.parametrize("keys", ["legacy", "asymmetric"])
+def test_generated_env_of_each_key_model_is_accepted(keys):
+    env = parse_env(deployment_env.generate(STACK_DIR, keys=keys))
+    assert deployment_env.problems(env, EXAMPLE, REQUIRED) == []
+    from spine_harness.deployment import compose as compose_model
+    from spine_harness.keys import asymmetric
+    services = {n: s.environment for n, s in compose_model.load(STACK_DIR, env).services.items()}
+    assert deployment_env.signing_key_leaks(services, env) == []
+    signer = asymmetric.signer_of(env["JWT_KEYS"], env["JWT_SECRET"])
+    assert (signer is not None) == (keys == "asymmetric")
+    if signer:   # the kong service's internal JWTs are the ES256 keys; PostgREST verifies with the JWKS
+        assert services["kong"]["SUPABASE_ANON_JWT"] == env["ANON_KEY_ASYMMETRIC"]
+        assert services["rest"]["PGRST_JWT_SECRET"] == env["JWT_JWKS"]
+        assert signer.private_jwk()["d"] in services["auth"]["GOTRUE_JWT_KEYS"]
+    else:
+        assert services["kong"]["SUPABASE_ANON_JWT"] == env["ANON_KEY"] and env["JWT_KEYS"] == "[]"
+
+
+@pytest.mark.parametrize("variable, breakage, message", [
+    ("JWT_JWKS", lambda env: __import__("json").dumps({"keys": __import__("json").loads(env["JWT_KEYS"])}),
+     "JWT_JWKS holds private key material"),
+    ("SUPABASE_PUBLISHABLE_KEY", lambda env: env["ANON_KEY"], "SUPABASE_PUBLISHABLE_KEY is a JWT"),
+    ("SUPABASE_SECRET_KEY", lambda env: "sb_secret_short", "SUPABASE_SECRET_KEY does not have the shape"),
+    ("JWT_KEYS", lambda env: "{}", "JWT_KEYS is a JSON dict, not a JSON array"),
+    ("ANON_KEY_ASYMMETRIC", lambda env: env["SERVICE_ROLE_KEY_ASYMMETRIC"], "ANON_KEY_ASYMMETRIC carries role 'service_role'"),
+])
+def test_bad_key_model_input_is_named(variable, breakage, message):
+    env = parse_env(deployment_env.generate(STACK_DIR, keys="asymmetric"))
+    broken = env | {variable: breakage(env)}
+    found = deployment_env.key_model_problems(broken)
+    assert any(message in line for line in found), found
+    assert not any(broken[variable] in line for line in found if len(broken[variable]) > 8)
+
+
+def test_command_writes_the_asymmetric_model(tmp_path):
+    out = tmp_path / "env"
+    proc = subprocess.run([sys.executable, "-m", "spine_harness", "generate-secrets", "--keys", "asymmetric",
+                           "--env-file", str(out)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    env = read_env_file(out)
+    assert deployment_env.key_model_problems(env) == [] and env["JWT_KEYS"].startswith("[")
+    assert not any(env[name] in proc.stdout + proc.stderr for name in deployment_env.GENERATED if env[name])

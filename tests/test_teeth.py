@@ -17,6 +17,7 @@ PROVEN_ELSEWHERE: dict[str, str] = {
     "test_gateway_routes.py::*": "proven against the double in tests/test_gateway_routes.py",
     "test_gateway_attacks.py::*": "proven against the double in tests/test_gateway_attacks.py",
     "test_gateway_rest.py::*": "proven against the double in tests/test_gateway_rest.py",
+    "test_upstream_smoke.py::*": "proven against the double in tests/test_upstream_smoke.py",
 }
 
 

@@ -16,10 +16,12 @@ from typing import Any
 from spine_harness.config.paths import REPO_ROOT, STACK_DIR
 
 TARGET_NAMES = ("local", "compose", "remote")
+KEY_MODELS = ("legacy", "asymmetric")
 
 # The remote target's endpoints, each from its own variable (see spine_harness.targets.remote).
 REMOTE_VARIABLES = ("SPINE_DB_URL", "SPINE_POOLER_URL", "SPINE_API_DB_URL", "SPINE_GATEWAY_URL",
-                    "SPINE_EDGE_URL", "SPINE_JWT_SECRET", "SPINE_ANON_KEY", "SPINE_SERVICE_ROLE_KEY")
+                    "SPINE_EDGE_URL", "SPINE_JWT_SECRET", "SPINE_ANON_KEY", "SPINE_SERVICE_ROLE_KEY",
+                    "SPINE_PUBLISHABLE_KEY", "SPINE_SECRET_KEY")
 
 
 class SettingsError(ValueError):
@@ -33,7 +35,7 @@ class Field:
     name: str
     option: str
     variable: str
-    kind: str                 # "target", "path", "flag", "text" or "secret"
+    kind: str                 # "target", "key_model", "path", "flag", "text" or "secret"
     help: str
 
 
@@ -56,6 +58,9 @@ FIELDS = (
           "the keyring version new secrets are sealed with (default: the highest)"),
     Field("mfa_implementation", "--spine-mfa-implementation", "SPINE_MFA_IMPLEMENTATION", "text",
           "the MFA implementation under test, as module:attribute (default: the reference)"),
+    Field("key_model", "--spine-key-model", "SPINE_KEY_MODEL", "key_model",
+          "the key model the local target and a generated .env use: legacy (HS256 only, default) "
+          "or asymmetric (an ES256 signing key, its JWKS, opaque API keys)"),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
@@ -78,6 +83,10 @@ def _parse(field: Field, raw: Any, source: str) -> Any:
         if text not in TARGET_NAMES:
             raise SettingsError(f"{source} {text!r} is not a target: use one of {', '.join(TARGET_NAMES)}")
         return text
+    if field.kind == "key_model":
+        if text not in KEY_MODELS:
+            raise SettingsError(f"{source} {text!r} is not a key model: use one of {', '.join(KEY_MODELS)}")
+        return text
     if field.kind == "path":
         return Path(text).expanduser() if text else None
     return text or None
@@ -96,6 +105,7 @@ class Settings:
     mfa_keyring: str | None = dataclasses.field(default=None, repr=False)
     mfa_key_version: str | None = None
     mfa_implementation: str | None = None
+    key_model: str = "legacy"
     # SPINE_DB_URL and the other remote endpoints, as given (they hold passwords and keys).
     remote: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
 

@@ -20,9 +20,10 @@ class StackDefinition:
     compose: compose.ComposeFile
 
     @classmethod
-    def load(cls, root: Path) -> "StackDefinition":
+    def load(cls, root: Path, keys: str = "legacy") -> "StackDefinition":
+        """`keys` is the key model of the .env generated where the stack has none."""
         root = Path(root)
-        env, source = deployment_env.deployment_env(root)
+        env, source = deployment_env.deployment_env(root, keys)
         return cls(root, read_env_file(root / deployment_env.ENV_EXAMPLE), env, source, compose.load(root, env))
 
     @property

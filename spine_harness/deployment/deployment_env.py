@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from spine_harness.keys import tokens
+from spine_harness.keys import asymmetric, tokens
 from spine_harness.deployment.envfile import parse_env
 from spine_harness.config.paths import STATE_DIR
 
@@ -48,7 +48,10 @@ SECRETS: dict[str, Secret] = {s.name: s for s in (
     Secret("LOGFLARE_PRIVATE_ACCESS_TOKEN", 32, _random(24)),
 )}
 API_KEYS = tuple(tokens.API_KEY_ROLES)        # ANON_KEY, SERVICE_ROLE_KEY
-GENERATED = (*SECRETS, *API_KEYS)
+KEY_MODEL_VARIABLES = asymmetric.KEY_VARIABLES  # JWT_KEYS, JWT_JWKS, the opaque and internal keys
+GENERATED = (*SECRETS, *API_KEYS, *KEY_MODEL_VARIABLES)
+# Services that may hold GoTrue's private signing key: GoTrue alone.
+SIGNING_KEY_HOLDERS = ("auth",)
 
 _ASSIGNMENT = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*)$")
 
@@ -82,6 +85,53 @@ def api_key_problem(name: str, env: dict[str, str], *, now: int | None = None) -
     return None
 
 
+def key_model_problems(env: dict[str, str]) -> list[str]:
+    """The key model beside JWT_SECRET, judged whichever it is: GoTrue's keys (a JSON array,
+    one EC P-256 signing key at most, the legacy secret kept), the verifiers' JWKS (the signing
+    key's public half, no private material), the opaque keys' shape, and, where the model is
+    asymmetric, the internal ES256 keys the gateway translates opaque keys into."""
+    secret = env.get("JWT_SECRET")
+    found = []
+    try:
+        signer = asymmetric.check_signing_keys(env.get("JWT_KEYS") or "[]", secret)
+    except tokens.SecretRejected as exc:
+        return [str(exc)]
+    try:
+        asymmetric.check_jwks("JWT_JWKS", asymmetric.parse_json("JWT_JWKS", env.get("JWT_JWKS"), dict), signer,
+                              published=False, secret=secret)
+    except tokens.SecretRejected as exc:
+        found.append(str(exc))
+    for name in asymmetric.OPAQUE_PREFIXES:
+        try:
+            asymmetric.check_opaque_key(name, env.get(name))
+        except tokens.SecretRejected as exc:
+            found.append(str(exc))
+    if env.get("SUPABASE_PUBLISHABLE_KEY") and env.get("SUPABASE_PUBLISHABLE_KEY") == env.get("SUPABASE_SECRET_KEY"):
+        found.append("SUPABASE_SECRET_KEY is the same as SUPABASE_PUBLISHABLE_KEY")
+    for name in asymmetric.INTERNAL_KEYS:
+        if signer is None:
+            if env.get(name):
+                found.append(f"{name} is set but JWT_KEYS holds no signing key to have signed it")
+            continue
+        try:
+            asymmetric.check_internal_key(name, env.get(name), signer)
+        except tokens.SecretRejected as exc:
+            found.append(str(exc))
+    return found
+
+
+def signing_key_leaks(services: dict, env: dict[str, str]) -> list[str]:
+    """`service: VARIABLE` for every environment value outside GoTrue's that carries the private
+    signing key (its `d`, or GoTrue's whole key array). `services` maps names to environments."""
+    signer = asymmetric.signer_of(env.get("JWT_KEYS"), env.get("JWT_SECRET"))
+    if signer is None:
+        return []
+    private = signer.private_jwk()["d"]
+    return [f"{service}: {variable}" for service, environment in sorted(services.items())
+            if service not in SIGNING_KEY_HOLDERS for variable, value in sorted(environment.items())
+            if value and (private in str(value))]
+
+
 def missing_variables(env: dict[str, str], example: dict[str, str], required: set[str]) -> list[str]:
     """One line per variable of .env.example the env lacks, or leaves empty though Compose needs it."""
     found = [f"{name} is not set (.env.example declares it)" for name in example if name not in env]
@@ -101,11 +151,12 @@ def problems(env: dict[str, str], example: dict[str, str], required: set[str], *
     found = missing_variables(env, example, required) + public_defaults(env)
     found += [p for name in SECRETS if (p := secret_problem(name, env))]
     found += [p for name in API_KEYS if (p := api_key_problem(name, env, now=now))]
-    return found
+    return found + key_model_problems(env)
 
 
-def fresh_secrets(*, now: int | None = None) -> dict[str, str]:
-    """A new value for every generated variable; keys signed HS256 with the new JWT_SECRET."""
+def fresh_secrets(*, now: int | None = None, keys: str = "legacy") -> dict[str, str]:
+    """A new value for every generated variable; keys signed HS256 with the new JWT_SECRET, and
+    the key model's variables (`keys`: legacy, or asymmetric with an EC P-256 signing key)."""
     values = {}
     for name, spec in SECRETS.items():
         while True:   # a random draw can, rarely, contain a weak word: draw again
@@ -115,7 +166,7 @@ def fresh_secrets(*, now: int | None = None) -> dict[str, str]:
                 break
     for name, role in tokens.API_KEY_ROLES.items():
         values[name] = tokens.mint_api_key(values["JWT_SECRET"], role, now=now)
-    return values
+    return values | asymmetric.key_variables(keys, values["JWT_SECRET"], now=now)
 
 
 def render(example_text: str, values: dict[str, str]) -> str:
@@ -133,10 +184,11 @@ def render(example_text: str, values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(stack_dir: Path, overrides: dict[str, str] | None = None, *, now: int | None = None) -> str:
-    """The text of a new .env for the stack in `stack_dir`."""
+def generate(stack_dir: Path, overrides: dict[str, str] | None = None, *, now: int | None = None,
+             keys: str = "legacy") -> str:
+    """The text of a new .env for the stack in `stack_dir`, in key model `keys`."""
     example = (Path(stack_dir) / ENV_EXAMPLE).read_text()
-    return render(example, fresh_secrets(now=now) | (overrides or {}))
+    return render(example, fresh_secrets(now=now, keys=keys) | (overrides or {}))
 
 
 def write(path: Path, text: str, *, force: bool = False, backup_dir: Path = BACKUP_DIR) -> Path | None:
@@ -159,14 +211,16 @@ def write(path: Path, text: str, *, force: bool = False, backup_dir: Path = BACK
     return backup
 
 
-def deployment_env(stack_dir: Path) -> tuple[dict[str, str], str]:
+def deployment_env(stack_dir: Path, keys: str = "legacy") -> tuple[dict[str, str], str]:
     """The env a deployment of `stack_dir` would run with, and where it came from: its `.env`
-    if there is one, else a freshly generated one (which is what generate-secrets would write)."""
+    if there is one, else a freshly generated one in key model `keys` (what generate-secrets
+    would write)."""
     from spine_harness.runs.redaction import MASKER
     env_path = Path(stack_dir) / ENV_FILE
     if env_path.exists():
         env, source = parse_env(env_path.read_text()), str(env_path)
     else:
-        env, source = parse_env(generate(stack_dir)), f"a fresh {ENV_FILE} generated from {ENV_EXAMPLE}"
+        env = parse_env(generate(stack_dir, keys=keys))
+        source = f"a fresh {ENV_FILE} ({keys} keys) generated from {ENV_EXAMPLE}"
     MASKER.register(env.get(name) for name in GENERATED)   # whatever a run prints, these stay hidden
     return env, source

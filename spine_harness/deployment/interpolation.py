@@ -44,6 +44,8 @@ def references(text: str) -> list[Reference]:
         if b is None:
             raise InterpolationError(f"invalid variable reference '${{{m['braced']}}}'")
         refs.append(Reference(b["name"], b["op"], b["word"] or ""))
+        if b["op"] in (":-", "-") and b["word"]:
+            refs.extend(references(b["word"]))   # a default may name another variable
     return refs
 
 
@@ -64,9 +66,9 @@ def interpolate(text: str, env: dict[str, str], *, strict: bool = False) -> str:
         value = env.get(name)
         empty = not value
         if op == ":-":
-            return word if empty else value
+            return interpolate(word, env, strict=strict) if empty else value
         if op == "-":
-            return word if value is None else value
+            return interpolate(word, env, strict=strict) if value is None else value
         if op == ":+":
             return "" if empty else word
         if op == "+":

@@ -3,8 +3,10 @@ token is forged and what it is after. Tokens are made with PyJWT; only what PyJW
 produce (alg none in other casings, a blank HMAC key, broken signatures) is put together by hand
 from PyJWT's own encoders and signers.
 
-The gateway suite sends every attack to /rest/v1 and /auth/v1; the always-on suite runs every
-token through PostgREST's verification and into the database.
+The gateway suite sends every attack to /rest/v1, /auth/v1, /storage/v1 and /realtime/v1.
+ATTACKS are the legacy (HS256) catalogue; ASYMMETRIC_ATTACKS add what the ES256 model opens:
+algorithm confusion with the public key, embedded jwk, jku/x5u at the attacker's own loopback
+server, kid injection, an r = s = 0 signature and a key rotated out.
 """
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ import warnings
 from collections.abc import Callable
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import HMACAlgorithm, RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, HMACAlgorithm, RSAAlgorithm
 
-from spine_harness.keys import tokens
+from spine_harness.keys import asymmetric, tokens
 
 # What an attacker guesses first when the secret might be a word (the dictionary the hygiene
 # suite forbids); a deployment whose secret it is falls to this attack.
@@ -50,6 +53,10 @@ class Forge:
     jwt_secret: str | None
     owner: uuid.UUID
     other: uuid.UUID
+    signer: asymmetric.SigningKey | None = None   # the deployment's (for validly signed user tokens)
+    public_jwks: dict | None = None               # what GoTrue publishes: the attacker holds it too
+    attacker: object | None = None                # the attacker's loopback key server (attacker_server)
+    retired: asymmetric.SigningKey | None = None  # a signing key the deployment no longer trusts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,11 +66,25 @@ class Attack:
     aim: Aim
     forge: Callable[[Forge], str | None]     # the bearer token; None sends no Authorization
     needs_secret: bool = False               # validly signed with the deployment's secret
+    needs_public_key: bool = False           # built from the published ES256 key (asymmetric model)
+    needs_attacker_server: bool = False      # names the attacker's URL: the check proves it was never fetched
+    # Where it is sent. A validly signed low-privilege token (none, the anon key, a role the
+    # database refuses) is answered by design on Storage and Realtime: those go to REST and Auth,
+    # whose resources are service-only; every forged token goes to all four.
+    apis: tuple[str, ...] = ("rest", "auth", "storage", "realtime")
 
     def token(self, forge: Forge) -> str | None:
         if self.needs_secret and not forge.jwt_secret:
             raise ValueError(f"attack {self.name} is minted with the deployment's JWT secret, which the target does not give")
+        if self.needs_public_key and not public_ec_keys(forge):
+            raise ValueError(f"attack {self.name} needs the deployment's published ES256 key; its JWKS has none")
+        if self.needs_attacker_server and forge.attacker is None:
+            raise ValueError(f"attack {self.name} needs the attacker's loopback key server")
         return self.forge(forge)
+
+    def applies_to(self, forge: Forge) -> bool:
+        """Whether the target's key model gives this attack something to work with."""
+        return not (self.needs_public_key and not public_ec_keys(forge))
 
 
 # --- putting tokens together ---------------------------------------------------------------------
@@ -103,10 +124,10 @@ def _blank_key_hs256(claims: dict, **header) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-def _signed(claims: dict, secret: str) -> str:
+def _signed(claims: dict, secret: str, **header) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
-        return jwt.encode(claims, secret, algorithm="HS256")
+        return jwt.encode(claims, secret, algorithm="HS256", headers=header or None)
 
 
 @functools.cache
@@ -146,7 +167,7 @@ def _at(offset_s: int, **claims) -> dict:
 ESC, IMP = Aim.ESCALATE, Aim.IMPERSONATE
 
 ATTACKS: tuple[Attack, ...] = (
-    Attack("no_token", "the anon apikey and no Authorization header", ESC, lambda f: None),
+    Attack("no_token", "the anon apikey and no Authorization header", ESC, lambda f: None, apis=("rest", "auth")),
     Attack("truncated_signature", "the service key with half its signature cut off", ESC,
            lambda f: _cut_signature(f.service_role_key)),
     Attack("null_signature", "the service key's header and payload with an empty signature", ESC,
@@ -180,7 +201,81 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("injected_kid", f"service_role claims, kid {KID_PATH_TRAVERSAL!r}, HS256 over an empty key", ESC,
            lambda f: _blank_key_hs256(_service_claims(), kid=KID_PATH_TRAVERSAL)),
     Attack("ungranted_role", "validly signed for role postgres, which authenticator is not granted", ESC,
-           lambda f: _signed(_service_claims() | {"role": "postgres"}, f.jwt_secret), needs_secret=True),
+           lambda f: _signed(_service_claims() | {"role": "postgres"}, f.jwt_secret), needs_secret=True,
+           apis=("rest", "auth")),
     Attack("anon_key_as_bearer", "the anon key presented as the bearer on a service-only resource", ESC,
-           lambda f: f.anon_key),
+           lambda f: f.anon_key, apis=("rest", "auth")),
 )
+
+
+# --- the asymmetric catalogue ------------------------------------------------------------------
+
+ZERO_SIGNATURE = _b64(bytes(64))   # ES256's r = 0 and s = 0, as the 64 raw bytes of a JWS signature
+KID_SQL = "x' UNION SELECT 'attacker-key' -- "
+SQL_KID_SECRET = "attacker-key"
+
+
+def public_ec_keys(f: Forge) -> list[dict]:
+    return [k for k in (f.public_jwks or {}).get("keys", []) if k.get("kty") == "EC"]
+
+
+@functools.cache
+def _attacker_ec_key() -> asymmetric.SigningKey:
+    return asymmetric.SigningKey.generate()
+
+
+def attacker_jwks() -> dict:
+    """What the attacker's own server serves (the key its jku/x5u tokens are signed with)."""
+    return {"keys": [_attacker_ec_key().public_jwk() | {"kid": "attacker"}]}
+
+
+def _attacker_es256(claims: dict, **header) -> str:
+    return jwt.encode(claims, _attacker_ec_key().private, algorithm="ES256", headers=header)
+
+
+def _target_kid(f: Forge) -> str:
+    keys = public_ec_keys(f)
+    return keys[0]["kid"] if keys else "spine-harness-no-such-kid"
+
+
+def _public_key_hmac(f: Forge) -> str:
+    """HS256 keyed with the deployment's public key as PEM: a verifier that picks the algorithm
+    from the header and feeds it the key it has falls to this. PyJWT refuses to encode it, so
+    its HMAC signer signs the input."""
+    public = ECAlgorithm.from_jwk(json.dumps(public_ec_keys(f)[0]))
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    signing_input = f"{_segment({'alg': 'HS256', 'typ': 'JWT', 'kid': _target_kid(f)})}.{_segment(_service_claims())}"
+    return f"{signing_input}.{_b64(HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input.encode(), pem))}"
+
+
+def _zero_signature(f: Forge) -> str:
+    header = _segment({"alg": "ES256", "typ": "JWT", "kid": _target_kid(f)})
+    return f"{header}.{_segment(_service_claims())}.{ZERO_SIGNATURE}"
+
+
+def _retired(f: Forge) -> str:
+    key = f.retired or asymmetric.SigningKey.generate()
+    return key.sign(_service_claims())
+
+
+ASYMMETRIC_ATTACKS: tuple[Attack, ...] = (
+    Attack("alg_confusion_public_key", "service_role claims signed HS256 with the published ES256 public key", ESC,
+           _public_key_hmac, needs_public_key=True),
+    Attack("embedded_jwk_es256", "service_role claims signed ES256 by an attacker key embedded as jwk, the target's kid", ESC,
+           lambda f: _attacker_es256(_service_claims(), jwk=_attacker_ec_key().public_jwk(), kid=_target_kid(f))),
+    Attack("jku_attacker_server", "service_role claims signed ES256 by the key a jku on the attacker's server names", ESC,
+           lambda f: _attacker_es256(_service_claims(), jku=f.attacker.jku, kid="attacker"), needs_attacker_server=True),
+    Attack("x5u_attacker_server", "service_role claims signed ES256, x5u naming the attacker's server", ESC,
+           lambda f: _attacker_es256(_service_claims(), x5u=f.attacker.x5u, kid="attacker"), needs_attacker_server=True),
+    Attack("kid_path_traversal_es256", f"service_role claims signed ES256 by an attacker key, kid {KID_PATH_TRAVERSAL!r}", ESC,
+           lambda f: _attacker_es256(_service_claims(), kid=KID_PATH_TRAVERSAL)),
+    Attack("kid_sql_injection", "service_role claims signed HS256 with the key a SQL fragment in kid would select", ESC,
+           lambda f: _signed(_service_claims(), SQL_KID_SECRET, kid=KID_SQL)),
+    Attack("kid_unknown", "service_role claims signed ES256 by an attacker key under a kid nobody published", ESC,
+           lambda f: _attacker_es256(_service_claims(), kid=str(uuid.uuid4()))),
+    Attack("es256_zero_signature", "service_role claims, alg ES256 with the target's kid, signature r = s = 0", ESC,
+           _zero_signature),
+    Attack("rotated_out_key", "service_role claims signed ES256 by a signing key rotated out of the JWKS", ESC,
+           _retired),
+)
+ALL_ATTACKS = ATTACKS + ASYMMETRIC_ATTACKS

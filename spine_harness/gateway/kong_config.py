@@ -1,55 +1,24 @@
-"""Reading Kong's declarative config (stack/volumes/api/kong.yml) into routes a suite can reason
-about: who may pass each route, decided by its key-auth, ACL and basic-auth plugins."""
+"""Reading Kong's declarative config (stack/volumes/api/kong.yml) into the gateway-neutral route
+table: who may pass each route, decided by its key-auth, ACL, basic-auth and request-termination
+plugins."""
 from __future__ import annotations
 
-import dataclasses
 import re
 import string
 from pathlib import Path
 
 import yaml
 
-# Consumers and the ACL group each belongs to, as kong.yml declares them.
-KEY_VARIABLES = {"anon": "SUPABASE_ANON_KEY", "service_role": "SUPABASE_SERVICE_KEY"}
+from spine_harness.gateway.route_table import Route, RouteTable
+
+RELATIVE_PATH = "volumes/api/kong.yml"
+# Consumers and the key variables each holds, as kong.yml declares them (legacy and opaque).
+KEY_VARIABLES = {"anon": ("SUPABASE_ANON_KEY", "SUPABASE_PUBLISHABLE_KEY"),
+                 "service_role": ("SUPABASE_SERVICE_KEY", "SUPABASE_SECRET_KEY")}
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
-    service: str
-    name: str
-    path: str
-    upstream: str
-    plugins: frozenset[str]
-    acl_allow: tuple[str, ...]
-
-    @property
-    def key_auth(self) -> bool:
-        return "key-auth" in self.plugins
-
-    @property
-    def basic_auth(self) -> bool:
-        return "basic-auth" in self.plugins
-
-    @property
-    def is_open(self) -> bool:
-        return not (self.key_auth or self.basic_auth)
-
-    def admits_group(self, group: str) -> bool:
-        """With key-auth, may a consumer of this ACL group pass? (No ACL plugin: any consumer.)"""
-        return "acl" not in self.plugins or group in self.acl_allow
-
-
-@dataclasses.dataclass(frozen=True)
-class KongConfig:
-    routes: tuple[Route, ...]
-    consumer_groups: dict[str, tuple[str, ...]]   # consumer -> ACL groups
-    consumer_keys: dict[str, tuple[str, ...]]     # consumer -> key-auth keys (variable references)
-    raw: dict
-
-    def route_for(self, path: str) -> Route | None:
-        """Kong's matching for prefix paths: the longest matching prefix wins."""
-        candidates = [r for r in self.routes if path.startswith(r.path)]
-        return max(candidates, key=lambda r: len(r.path), default=None)
+# Kong's reading is a RouteTable (spine_harness.gateway.route_table), like Envoy's.
+KongConfig = RouteTable
 
 
 def parse(text: str) -> KongConfig:
@@ -70,11 +39,11 @@ def parse(text: str) -> KongConfig:
         groups.setdefault(acl["consumer"], []).append(acl["group"])
     keys = {c["username"]: tuple(k["key"] for k in c.get("keyauth_credentials") or [])
             for c in raw.get("consumers") or []}
-    return KongConfig(tuple(routes), {c: tuple(g) for c, g in groups.items()}, keys, raw)
+    return RouteTable(tuple(routes), {c: tuple(g) for c, g in groups.items()}, keys, raw, "kong", "kong.yml")
 
 
-def load(stack_dir: Path) -> KongConfig:
-    return parse((Path(stack_dir) / "volumes" / "api" / "kong.yml").read_text())
+def load(stack_dir: Path) -> RouteTable:
+    return parse((Path(stack_dir) / RELATIVE_PATH).read_text())
 
 
 def referenced_variables(text: str) -> set[str]:

@@ -8,11 +8,14 @@ the anonymous role. The switch itself is spine_harness.database.impersonation's.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 from collections.abc import Iterator
 
 import jwt
 import psycopg
+from jwt.algorithms import ECAlgorithm
 
 from spine_harness.database import impersonation
 
@@ -56,3 +59,40 @@ def request(conn: psycopg.Connection, token: str | None, secret: str, *, commit:
     claims = verify(token, secret)
     with impersonation.request(conn, claims, commit=commit, method=method, path=path) as cur:
         yield cur
+
+
+def verify_jwks(token: str | None, jwks: dict) -> dict:
+    """PostgREST with a JWKS as its jwt-secret (the asymmetric model): HS256 against the JWKS's
+    symmetric key (the legacy secret), ES256 against the EC key the header's kid names; nothing
+    is ever fetched, and no key the token itself carries (jwk, jku, x5u) is looked at."""
+    if token is None:
+        return {}
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenRefused("PGRST301", f"JWT cryptographic operation failed ({type(exc).__name__})") from None
+    alg, keys = header.get("alg"), jwks.get("keys") or []
+    if alg == "HS256":
+        octs = [k for k in keys if k.get("kty") == "oct"]
+        if not octs:
+            raise TokenRefused("PGRST301", "JWT cryptographic operation failed (no symmetric key)")
+        return verify(token, _oct_secret(octs[0]))
+    if alg != "ES256":
+        raise TokenRefused("PGRST301", f"JWT cryptographic operation failed (algorithm {alg!r} not accepted)")
+    match = [k for k in keys if k.get("kty") == "EC" and k.get("kid") == header.get("kid")]
+    if not match:
+        raise TokenRefused("PGRST301", "JWT cryptographic operation failed (no key with that kid)")
+    public = ECAlgorithm.from_jwk(json.dumps(match[0]))
+    try:
+        return jwt.decode(token, public, algorithms=["ES256"], leeway=CLOCK_SKEW_S,
+                          options={"verify_aud": False, "require": []})
+    except jwt.ExpiredSignatureError:
+        raise TokenRefused("PGRST303", "JWT expired") from None
+    except jwt.ImmatureSignatureError:
+        raise TokenRefused("PGRST303", "JWT not yet valid or issued in the future") from None
+    except jwt.PyJWTError as exc:
+        raise TokenRefused("PGRST301", f"JWT cryptographic operation failed ({type(exc).__name__})") from None
+
+
+def _oct_secret(jwk: dict) -> str:
+    return base64.urlsafe_b64decode(jwk["k"] + "=" * (-len(jwk["k"]) % 4)).decode()

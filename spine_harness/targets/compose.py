@@ -85,6 +85,11 @@ def target_from_env(env: dict[str, str], host: str = HOST) -> Target:
         jwt_secret=env["JWT_SECRET"],
         anon_key=env["ANON_KEY"],
         service_role_key=env["SERVICE_ROLE_KEY"],
+        jwt_keys=env.get("JWT_KEYS") or None,
+        publishable_key=env.get("SUPABASE_PUBLISHABLE_KEY") or None,
+        secret_key=env.get("SUPABASE_SECRET_KEY") or None,
+        dashboard_username=env.get("DASHBOARD_USERNAME") or None,
+        dashboard_password=env.get("DASHBOARD_PASSWORD") or None,
         writable=True,           # a throwaway stack: its volumes go with it
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import secrets
 import shutil
@@ -20,7 +21,7 @@ import psycopg
 from psycopg import sql
 
 from spine_harness.database import schema_files as spine_sql
-from spine_harness.keys import tokens
+from spine_harness.keys import asymmetric, tokens
 from spine_harness.deployment.envfile import read_env_file
 from spine_harness.config.paths import STACK_DIR
 from spine_harness.servers.pgbouncer import LocalPgBouncer
@@ -88,6 +89,8 @@ class LocalSpine(TargetKind):
         self.jwt_secret = secrets.token_urlsafe(48)
         self.anon_key = tokens.mint_api_key(self.jwt_secret, "anon")
         self.service_role_key = tokens.mint_api_key(self.jwt_secret, "service_role")
+        # The key model the settings choose; asymmetric mints its own EC key and JWKS per run.
+        self.key_values = asymmetric.key_variables(self.settings.key_model, self.jwt_secret)
         self.postgres: LocalPostgres | None = None
         self.pgbouncer: LocalPgBouncer | None = None
         self.startup_seconds: float | None = None
@@ -143,6 +146,10 @@ class LocalSpine(TargetKind):
             jwt_secret=self.jwt_secret,
             anon_key=self.anon_key,
             service_role_key=self.service_role_key,
+            jwt_keys=self.key_values["JWT_KEYS"],
+            jwks=json.dumps(asymmetric.published_jwks(json.loads(self.key_values["JWT_KEYS"]))),
+            publishable_key=self.key_values["SUPABASE_PUBLISHABLE_KEY"],
+            secret_key=self.key_values["SUPABASE_SECRET_KEY"],
             writable=True,
             label=label,
         )

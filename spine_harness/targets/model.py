@@ -117,7 +117,7 @@ class Keys:
 
 
 _SECRET_FIELDS = ("direct_dsn", "pooler_dsn", "api_dsn", "pooler_admin_dsn", "jwt_secret", "anon_key",
-                  "service_role_key")
+                  "service_role_key", "jwt_keys", "publishable_key", "secret_key", "dashboard_password")
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -139,6 +139,14 @@ class Target:
     jwt_secret: str | None = None
     anon_key: str | None = None
     service_role_key: str | None = None
+    # The asymmetric key model (spine_harness.keys.asymmetric): GoTrue's signing keys as the JSON
+    # array GOTRUE_JWT_KEYS holds, the JWKS GoTrue publishes, and the opaque API keys.
+    jwt_keys: str | None = None
+    jwks: str | None = None
+    publishable_key: str | None = None
+    secret_key: str | None = None
+    dashboard_username: str | None = None   # Studio's basic-auth at the gateway
+    dashboard_password: str | None = None
     writable: bool = False                 # may the suites write (their own marked rows only)?
     label: str = ""                        # e.g. "canary:rls_off_users"
 
@@ -225,7 +233,7 @@ class Target:
         except ValueError as exc:
             known_caps = ", ".join(c.value for c in Capability)
             raise TargetUnavailable(f"{source}: {exc.args[0]} (known: {known_caps})") from None
-        for key in _SECRET_FIELDS + ("name", "gateway_url", "edge_url", "label"):
+        for key in _SECRET_FIELDS + ("name", "gateway_url", "edge_url", "label", "jwks", "dashboard_username"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise TargetUnavailable(f"{source}: {key} must be a string")
         return cls(**data)

@@ -33,7 +33,10 @@ EDGE_URL = Variable("SPINE_EDGE_URL", "the public HTTPS base URL nginx serves, e
 JWT_SECRET = Variable("SPINE_JWT_SECRET", "the deployment's JWT_SECRET (suites that mint user tokens need it)")
 ANON_KEY = Variable("SPINE_ANON_KEY", "the deployment's ANON_KEY")
 SERVICE_ROLE_KEY = Variable("SPINE_SERVICE_ROLE_KEY", "the deployment's SERVICE_ROLE_KEY")
-VARIABLES = (DB_URL, POOLER_URL, API_DB_URL, GATEWAY_URL, EDGE_URL, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY)
+PUBLISHABLE_KEY = Variable("SPINE_PUBLISHABLE_KEY", "the deployment's opaque SUPABASE_PUBLISHABLE_KEY (sb_publishable_...)")
+SECRET_KEY = Variable("SPINE_SECRET_KEY", "the deployment's opaque SUPABASE_SECRET_KEY (sb_secret_...)")
+VARIABLES = (DB_URL, POOLER_URL, API_DB_URL, GATEWAY_URL, EDGE_URL, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY,
+             PUBLISHABLE_KEY, SECRET_KEY)
 assert tuple(v.name for v in VARIABLES) == REMOTE_VARIABLES
 
 REQUIRED = (DB_URL,)
@@ -104,6 +107,8 @@ def target_from_settings(settings: Settings) -> Target:
         jwt_secret=values[JWT_SECRET.name],
         anon_key=values[ANON_KEY.name],
         service_role_key=values[SERVICE_ROLE_KEY.name],
+        publishable_key=values[PUBLISHABLE_KEY.name],
+        secret_key=values[SECRET_KEY.name],
         writable=settings.allow_writes,
     )
 
