@@ -52,6 +52,27 @@ def _quiesce(admin: psycopg.Connection, dbname: str) -> None:
     pytest.fail(f"{left} sessions on {dbname} did not end")
 
 
+# The database's tuple counters less the system catalogs' (autovacuum's ANALYZE writes
+# pg_statistic whenever it likes): what queries did to the data.
+COUNTERS = ("select d.tup_inserted - s.ins, d.tup_updated - s.upd, d.tup_deleted - s.del from pg_stat_database d,"
+            " (select coalesce(sum(n_tup_ins), 0) ins, coalesce(sum(n_tup_upd), 0) upd, coalesce(sum(n_tup_del), 0) del"
+            "  from pg_stat_sys_tables) s where d.datname = current_database()")
+
+
+def _settled_counters(admin: psycopg.Connection) -> tuple:
+    """The counters once the ended sessions' statistics have all been flushed (they flush as they
+    exit): the same reading twice in a row."""
+    last = None
+    for _ in range(30):
+        admin.execute("select pg_stat_clear_snapshot()")
+        now = admin.execute(COUNTERS).fetchone()
+        if now == last:
+            return now
+        last = now
+        time.sleep(0.2)
+    return last
+
+
 def snapshot(target) -> dict:
     """Row count and checksum of every table, and the database's tuple counters."""
     with connect(target.direct_dsn, autocommit=True) as admin:
@@ -67,8 +88,7 @@ def snapshot(target) -> dict:
             found[f"{schema}.{name}"] = admin.execute(sql.SQL(
                 "select count(*), coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from {} t").format(ident)
             ).fetchone()
-        counters = admin.execute("select tup_inserted, tup_updated, tup_deleted from pg_stat_database"
-                                 " where datname = current_database()").fetchone()
+        counters = _settled_counters(admin)
         marked = admin.execute("select count(*) from auth.users where email like %s", (f"%@{MARK_DOMAIN}",)).fetchone()[0]
     return {"tables": found, "counters": counters, "marked_users": marked}
 
