@@ -31,6 +31,7 @@ lock:
 
 system-packages:
 	@bash tools/install-system-packages.sh
+	@bash tools/install-supabase-cli.sh
 
 conformance: setup
 	@mkdir -p reports

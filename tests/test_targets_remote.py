@@ -22,7 +22,7 @@ FULL = {"SPINE_DB_URL": DSN, "SPINE_POOLER_URL": DSN.replace("5432", "6543"),
 
 def test_everything_given():
     target = target_from_environment(FULL)
-    assert target.capabilities == {Capability.DATABASE, Capability.POOLER, Capability.GATEWAY, Capability.EDGE}
+    assert target.capabilities - {Capability.ADVISORS} == {Capability.DATABASE, Capability.POOLER, Capability.GATEWAY, Capability.EDGE}
     assert set(target.lacks) == {Capability.FIREWALL_HOST, Capability.SCRATCH_DATABASES, Capability.RESTARTABLE_SERVERS}
     assert (target.direct_dsn, target.gateway_url, target.anon_key) == (DSN, FULL["SPINE_GATEWAY_URL"], "a.b.c")
     assert not target.writable
@@ -30,7 +30,7 @@ def test_everything_given():
 
 def test_database_only():
     target = target_from_environment({"SPINE_DB_URL": DSN})
-    assert target.capabilities == {Capability.DATABASE}
+    assert target.capabilities - {Capability.ADVISORS} == {Capability.DATABASE}
     assert target.lacks[Capability.GATEWAY] == "SPINE_GATEWAY_URL not set"
     kind = RemoteDeployment(Settings.resolve(environ={"SPINE_DB_URL": DSN}))
     assert "SPINE_POOLER_URL" in kind.missing_reason(Capability.POOLER)
@@ -54,3 +54,18 @@ def test_bad_input_stops_with_one_line(environ, message):
         target_from_environment(environ)
     text = str(caught.value)
     assert message in text and "\n" not in text and "s3cret-value" not in text
+
+
+def test_advisors_where_the_cli_is_installed(monkeypatch):
+    """The advisors come with a database wherever the pinned Supabase CLI is installed, else
+    their skip names the missing tool (and strict mode fails on it: it is no declared lack)."""
+    from spine_harness.advisors import cli
+    from spine_harness.targets.remote import RemoteDeployment
+    from spine_harness.config.settings import Settings
+    settings = Settings().replace(target="remote", remote={"SPINE_DB_URL": "postgresql://u:p@127.0.0.1:1/db"})
+    monkeypatch.setattr(cli, "unavailable_reason", lambda: None)
+    assert Capability.ADVISORS in RemoteDeployment(settings).capabilities
+    monkeypatch.setattr(cli, "unavailable_reason", lambda: "the Supabase CLI 2.117.0 is not installed")
+    kind = RemoteDeployment(settings)
+    assert Capability.ADVISORS not in kind.capabilities and Capability.ADVISORS not in kind.lacks
+    assert "Supabase CLI 2.117.0 is not installed" in kind.missing_reason(Capability.ADVISORS)

@@ -1,5 +1,9 @@
 """Catalog lints in the spirit of Supabase's splinter, over every schema the API exposes.
 
+Only what Supabase's own advisors (conformance/test_advisors.py) do not judge the same way:
+policy_exists_rls_disabled, multiple_permissive_policies, function_search_path_mutable and
+security_definer_view moved there (the advisors check them over the same schemas or wider).
+
 Each lint is a query returning one row per offending object, so a table added later is judged
 the day it appears, without anyone editing a test.
 """
@@ -49,10 +53,6 @@ LINTS: tuple[Lint, ...] = (
     Lint("rls_disabled_in_api_schema",
          "a table the API exposes without row-level security is readable and writable by any key",
          f"select c.oid::regclass::text {_TABLES} and not c.relrowsecurity order by 1"),
-    Lint("policy_exists_rls_disabled",
-         "policies were written but RLS is off, so none of them apply",
-         f"select c.oid::regclass::text {_TABLES} and not c.relrowsecurity"
-         " and exists (select 1 from pg_policy p where p.polrelid = c.oid) order by 1"),
     Lint("rls_enabled_no_policy",
          "the API roles hold privileges on a table with RLS on and no policy: an accident either way",
          f"select c.oid::regclass::text {_TABLES} and c.relrowsecurity"
@@ -65,20 +65,6 @@ LINTS: tuple[Lint, ...] = (
          " and (qual = 'true' or with_check = 'true') order by 1"),
     Lint("auth_rls_initplan",
          "auth.uid()/auth.jwt()/current_setting() not wrapped in (select ...) is evaluated once per row"),
-    Lint("multiple_permissive_policies",
-         "two permissive policies for one role and command are OR-ed: each must be read to know the rule",
-         "select format('%%I.%%I %%s %%s: %%s', schemaname, tablename, r.role, k.cmd,"
-         " string_agg(policyname, ', ' order by policyname))"
-         " from pg_policies p, unnest(p.roles) r(role),"
-         " unnest(case when p.cmd = 'ALL' then array['SELECT','INSERT','UPDATE','DELETE'] else array[p.cmd] end) k(cmd)"
-         " where schemaname = any(%(schemas)s) and permissive = 'PERMISSIVE'"
-         " group by schemaname, tablename, r.role, k.cmd having count(*) > 1 order by 1"),
-    Lint("function_search_path_mutable",
-         "a function without a fixed search_path resolves names through whatever path its caller set",
-         "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
-         " where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')"
-         " and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%%')"
-         " and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') order by 1"),
     Lint("security_definer_executable_by_api_roles",
          "a SECURITY DEFINER function anon or authenticated can call runs with its owner's rights",
          "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
@@ -86,13 +72,6 @@ LINTS: tuple[Lint, ...] = (
          " and (has_function_privilege('anon', p.oid, 'execute')"
          "      or has_function_privilege('authenticated', p.oid, 'execute'))"
          " and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') order by 1"),
-    Lint("security_definer_view",
-         "a view without security_invoker reads its tables with its owner's rights, past their RLS",
-         "select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-         " where c.relkind = 'v' and n.nspname = any(%(schemas)s)"
-         " and not exists (select 1 from unnest(coalesce(c.reloptions, '{}')) o"
-         "   where lower(o) in ('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))"
-         " and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e') order by 1"),
     Lint("unindexed_foreign_keys",
          "a foreign key without an index makes deletes on the parent scan the child",
          "select format('%%s (%%s)', c.conrelid::regclass, c.conname) from pg_constraint c"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 
+from spine_harness.advisors import cli as advisors_cli
 from spine_harness.config.settings import Settings
 from spine_harness.deployment import deployment_env
 from spine_harness.deployment.compose import COMPOSE_FILE
@@ -68,6 +69,11 @@ def compose_env_overrides() -> dict[str, str]:
     return {"POOLER_PUBLISH_ADDRESS": HOST} | {name: str(free_port(HOST)) for name in PUBLISHED_PORT_VARIABLES}
 
 
+def with_advisors(caps: frozenset[Capability]) -> frozenset[Capability]:
+    """The advisors run wherever the pinned Supabase CLI is installed on this machine."""
+    return caps | {Capability.ADVISORS} if advisors_cli.unavailable_reason() is None else caps
+
+
 def target_from_env(env: dict[str, str], host: str = HOST) -> Target:
     """The endpoints of a stack started with this .env, as every suite expects them."""
     def dsn(user: str, port_variable: str) -> str:
@@ -76,7 +82,7 @@ def target_from_env(env: dict[str, str], host: str = HOST) -> Target:
             password=env["POSTGRES_PASSWORD"], connect_timeout=10)
     return Target(
         name="compose",
-        capabilities=CAPABILITIES,
+        capabilities=with_advisors(CAPABILITIES),
         lacks=dict(COMPOSE_LACKS),
         direct_dsn=dsn("postgres", "POOLER_PROXY_PORT_SESSION"),
         pooler_dsn=dsn("postgres", "POOLER_PROXY_PORT_TRANSACTION"),
@@ -109,7 +115,7 @@ class ComposeSpine(TargetKind):
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return frozenset() if unavailable_reason() else CAPABILITIES
+        return frozenset() if unavailable_reason() else with_advisors(CAPABILITIES)
 
     @property
     def lacks(self) -> dict[Capability, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from spine_harness.advisors import cli as advisors_cli
 from spine_harness.config.settings import Settings
 from spine_harness.targets.model import Capability, Target
 
@@ -28,6 +29,8 @@ class TargetKind:
         return {}
 
     def missing_reason(self, cap: Capability) -> str:
+        if cap is Capability.ADVISORS and (tool := advisors_cli.unavailable_reason()):
+            return f"target '{self.name}' lacks the {cap.value}: {tool}"
         why = self.lacks.get(cap) or "not available on this machine"
         return f"target '{self.name}' lacks the {cap.value} ({why}); it runs on {cap.provided_by}"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from spine_harness.advisors import cli as advisors_cli
 from spine_harness.database import schema_files as spine_sql
 from spine_harness.keys import asymmetric, tokens
 from spine_harness.deployment.envfile import read_env_file
@@ -60,6 +61,8 @@ def local_capabilities() -> frozenset[Capability]:
         caps.add(Capability.EDGE)
     if firewall_host_reason() is None:
         caps.add(Capability.FIREWALL_HOST)
+    if advisors_cli.unavailable_reason() is None:
+        caps.add(Capability.ADVISORS)
     return frozenset(caps)
 
 

@@ -30,6 +30,8 @@ class Capability(str, enum.Enum):
     SCRATCH_DATABASES = "scratch databases"
     # Servers of the suite's own that it may stop and restart (the pooler's fault test).
     RESTARTABLE_SERVERS = "restartable servers"
+    # The pinned Supabase CLI on this machine, to run Supabase's own advisors against the database.
+    ADVISORS = "supabase advisors"
 
     @property
     def provided_by(self) -> str:
@@ -42,6 +44,7 @@ class Capability(str, enum.Enum):
             Capability.FIREWALL_HOST: "local as root with `ip netns`",
             Capability.SCRATCH_DATABASES: "local",
             Capability.RESTARTABLE_SERVERS: "local",
+            Capability.ADVISORS: "local, compose and remote where the pinned Supabase CLI is installed (`make setup`)",
         }[self]
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from spine_harness.advisors import cli as advisors_cli
 from spine_harness.config.settings import REMOTE_VARIABLES, Settings
 from spine_harness.targets.kind import ExistingTarget
 from spine_harness.targets.model import Capability, Target, TargetUnavailable
@@ -95,6 +96,8 @@ def target_from_settings(settings: Settings) -> Target:
                                     f"but not {', '.join(unset)}: the {cap.value} needs all of them")
         else:
             lacks[cap] = f"{', '.join(unset)} not set"
+    if Capability.DATABASE in caps and advisors_cli.unavailable_reason() is None:
+        caps.add(Capability.ADVISORS)
     return Target(
         name="remote",
         capabilities=frozenset(caps),

@@ -3,22 +3,23 @@ from tests.canaries import sql_canary
 
 MATRIX = "test_rls_matrix.py"
 LINTS = "test_rls_lints.py"
+ADVISORS = "test_advisors.py"    # Supabase's advisors now judge what our lints no longer do
 
 sql_canary(
     "rls_off_certificates", "RLS disabled on gesign.certificates",
     "alter table gesign.certificates disable row level security",
-    (MATRIX, LINTS),
+    (MATRIX, LINTS, ADVISORS),
     (f"{MATRIX}::test_cell[gesign.certificates-other-select]",
      f"{LINTS}::test_lint[rls_disabled_in_api_schema]",
-     f"{LINTS}::test_lint[policy_exists_rls_disabled]"))
+     f"{ADVISORS}::test_advisor[policy_exists_rls_disabled]"))
 
 sql_canary(
     "policy_always_true", "a `using (true)` SELECT policy on public.users for authenticated",
     "create policy canary_open on public.users for select to authenticated using (true)",
-    (MATRIX, LINTS),
+    (MATRIX, LINTS, ADVISORS),
     (f"{MATRIX}::test_cell[public.users-other-select]",
      f"{LINTS}::test_lint[rls_policy_always_true]",
-     f"{LINTS}::test_lint[multiple_permissive_policies]"))
+     f"{ADVISORS}::test_advisor[multiple_permissive_policies]"))
 
 sql_canary(
     "anon_granted_write", "anon granted INSERT on public.users (RLS alone still refuses it)",
@@ -66,8 +67,8 @@ sql_canary(
 sql_canary(
     "function_search_path_unset", "a function in public without a fixed search_path",
     "create function public.canary_fn() returns int language sql as 'select 1'",
-    (LINTS,),
-    (f"{LINTS}::test_lint[function_search_path_mutable]",))
+    (ADVISORS,),
+    (f"{ADVISORS}::test_advisor[function_search_path_mutable]",))
 
 sql_canary(
     "security_definer_callable_by_anon", "a SECURITY DEFINER function anon may execute",
@@ -79,8 +80,8 @@ sql_canary(
 sql_canary(
     "view_without_security_invoker", "a view over public.users without security_invoker",
     "create view public.canary_profiles as select id, display_name from public.users",
-    (LINTS,),
-    (f"{LINTS}::test_lint[security_definer_view]",))
+    (ADVISORS,),
+    (f"{ADVISORS}::test_advisor[security_definer_view]",))
 
 sql_canary(
     "totp_exposed_to_owner", "a policy (and grant) letting users read their own user_totp row",
