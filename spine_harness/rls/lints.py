@@ -62,6 +62,11 @@ LINTS: tuple[Lint, ...] = (
          " where schemaname = any(%(schemas)s) and permissive = 'PERMISSIVE'"
          " and roles && array['public', 'anon', 'authenticated']::name[]"
          " and (qual = 'true' or with_check = 'true') order by 1"),
+    Lint("rls_references_user_metadata",
+         "user_metadata is editable by the user it describes: a policy that reads it trusts the caller's own word",
+         "select format('%%I.%%I: %%s', schemaname, tablename, policyname) from pg_policies"
+         " where schemaname = any(%(schemas)s)"
+         " and (coalesce(qual, '') ~* 'user_metadata' or coalesce(with_check, '') ~* 'user_metadata') order by 1"),
     Lint("auth_rls_initplan",
          "auth.uid()/auth.jwt()/current_setting() not wrapped in (select ...) is evaluated once per row"),
     Lint("multiple_permissive_policies",
