@@ -1,13 +1,12 @@
 """What every service is told, judged against the settings policy (stack/settings-policy.yaml):
 each service's environment (interpolated as Compose would, with the deployment's .env or one
 generated from .env.example), what each container is given, and Postgres' own configuration;
-a setting the policy does not know fails, so the policy grows with the stack. Where the running
-target reports its settings (pg_settings, PgBouncer's SHOW CONFIG) those are judged too."""
+a setting the policy does not know fails, so the policy grows with the stack. Needs no server:
+test_live_settings.py judges what a running target reports against the same policy."""
 from __future__ import annotations
 
 import pytest
 
-from spine_harness.capacity.sampling import pooler_console, pooler_setting
 from spine_harness.deployment import settings_policy as policy_mod
 from spine_harness.deployment.definition import StackDefinition
 
@@ -104,45 +103,3 @@ def test_pg_hba_methods(stack):
     weak = [f"line {n}: {method}" for n, method in lines if method not in POLICY.hba_methods]
     assert lines and not weak, (f"pg_hba.conf uses methods beyond {sorted(POLICY.hba_methods)}: {weak}"
                                 if lines else "pg_hba.conf has no rule at all")
-
-
-# --- what the running target reports --------------------------------------------------------------
-
-LIVE_POSTGRES = [r for r in POLICY.postgres.values() if r.live]
-
-
-@pytest.fixture(scope="module")
-def pg_settings(admin_conn) -> dict[str, str]:
-    rows = admin_conn.execute("select lower(name), setting, unit from pg_settings").fetchall()
-    return {name: policy_mod.pg_setting_value(setting, unit) for name, setting, unit in rows}
-
-
-@pytest.mark.needs("database")
-@pytest.mark.parametrize("rule", LIVE_POSTGRES, ids=[r.name for r in LIVE_POSTGRES])
-def test_postgres_reports(pg_settings, rule):
-    problem = rule.problem(pg_settings.get(rule.name))
-    assert problem is None, f"the running Postgres (pg_settings): {problem} — {rule.why}"
-
-
-POOLER_CASES = POLICY.reported_by("pgbouncer")
-
-
-@pytest.fixture(scope="module")
-def console(spine):
-    if spine.pooler_admin_dsn is None:
-        pytest.skip(f"target '{spine.name}' gives no pooler console (PgBouncer's SHOW CONFIG) to read settings from")
-    with pooler_console(spine.pooler_admin_dsn) as conn:
-        yield conn
-
-
-@pytest.mark.needs("pooler")
-@pytest.mark.parametrize("service, rule", POOLER_CASES, ids=_ids(POOLER_CASES))
-def test_pooler_reports(console, stack, service, rule):
-    """The running pooler keeps the rule, and runs the value the stack gives it."""
-    key = rule.reported_as["pgbouncer"]
-    reported = pooler_setting(console, key)
-    problem = rule.problem(reported)
-    assert problem is None, f"the running pooler (SHOW CONFIG {key}): {problem} — {rule.why}"
-    stack_value = _service(stack, service).environment.get(rule.name)
-    assert reported == stack_value, (f"the running pooler has {key} = {reported!r}; the stack gives "
-                                     f"{service} {rule.name} = {stack_value!r}")
