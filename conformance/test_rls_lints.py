@@ -9,8 +9,8 @@ pytestmark = pytest.mark.needs("database")
 
 
 @pytest.fixture(scope="module")
-def schemas(admin_conn):
-    return api_schemas(admin_conn)
+def schemas(admin_conn, stack_dir):
+    return api_schemas(admin_conn, stack_dir)
 
 
 @pytest.mark.distinct_checks

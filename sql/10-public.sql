@@ -89,7 +89,9 @@ revoke truncate, references, trigger
 grant select, insert, update, delete
   on public.users, public.user_mfa_settings, public.user_totp, public.mfa_recovery_codes
   to service_role;
-grant select, update on public.users to authenticated;
+grant select on public.users to authenticated;
+-- Column grain: a user edits their display name and locale, never their id or timestamps.
+grant update (display_name, locale) on public.users to authenticated;
 grant select on public.user_mfa_settings to authenticated;
 
 alter table public.users enable row level security;

@@ -40,7 +40,11 @@ create index if not exists signing_logs_certificate_id_idx on gesign.signing_log
 revoke all on gesign.certificates, gesign.signing_logs from public, anon, authenticated, service_role;
 grant select on gesign.certificates to authenticated;
 grant select, insert, update, delete on gesign.certificates to service_role;
-grant select, insert on gesign.signing_logs to authenticated, service_role;
+grant select, insert on gesign.signing_logs to service_role;
+-- Column grain: signed_at and id are the database's to set, so no user can backdate a signature.
+grant select on gesign.signing_logs to authenticated;
+grant insert (user_id, certificate_id, document_hash, document_name, signature_algorithm, client_ip)
+  on gesign.signing_logs to authenticated;
 
 alter table gesign.certificates enable row level security;
 alter table gesign.signing_logs enable row level security;

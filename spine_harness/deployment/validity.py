@@ -17,6 +17,7 @@ SERVICE_KEYS = {
     "working_dir", "security_opt", "cap_add", "cap_drop", "ulimits", "stop_grace_period", "stop_signal",
     "extra_hosts", "hostname", "tmpfs", "shm_size", "read_only", "init", "profiles", "sysctls", "mem_limit",
     "mem_reservation", "cpus", "pull_policy", "tty", "stdin_open", "privileged", "userns_mode", "platform",
+    "network_mode", "pid", "ipc", "devices",
 }
 HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
 DEPENDS_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}

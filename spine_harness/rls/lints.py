@@ -12,9 +12,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from pathlib import Path
+
 import psycopg
 
-DEFAULT_API_SCHEMAS = ("public", "gesign", "eid")
+from spine_harness.config.paths import STACK_DIR
+from spine_harness.rls import exposure
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,15 +33,10 @@ class Lint:
         return [row[0] for row in conn.execute(self.query, {"schemas": schemas}).fetchall()]
 
 
-def api_schemas(conn: psycopg.Connection) -> list[str]:
-    """The schemas PostgREST exposes (authenticator's pgrst.db_schemas), else the Spine's three."""
-    row = conn.execute(
-        "select split_part(cfg, '=', 2) from pg_db_role_setting s"
-        " join pg_roles r on r.oid = s.setrole, unnest(s.setconfig) cfg"
-        " where r.rolname = 'authenticator' and cfg like 'pgrst.db_schemas=%' limit 1").fetchone()
-    if row and row[0].strip():
-        return [s.strip() for s in row[0].split(",") if s.strip()]
-    return list(DEFAULT_API_SCHEMAS)
+def api_schemas(conn: psycopg.Connection, stack_dir: Path = STACK_DIR) -> list[str]:
+    """The schemas PostgREST exposes: the stack's PGRST_DB_SCHEMAS and any more the running
+    target's authenticator names (exposure.py); never a list of the harness's own."""
+    return exposure.api_schemas(conn, stack_dir)
 
 
 _TABLES = """
@@ -63,6 +62,11 @@ LINTS: tuple[Lint, ...] = (
          " where schemaname = any(%(schemas)s) and permissive = 'PERMISSIVE'"
          " and roles && array['public', 'anon', 'authenticated']::name[]"
          " and (qual = 'true' or with_check = 'true') order by 1"),
+    Lint("rls_references_user_metadata",
+         "user_metadata is editable by the user it describes: a policy that reads it trusts the caller's own word",
+         "select format('%%I.%%I: %%s', schemaname, tablename, policyname) from pg_policies"
+         " where schemaname = any(%(schemas)s)"
+         " and (coalesce(qual, '') ~* 'user_metadata' or coalesce(with_check, '') ~* 'user_metadata') order by 1"),
     Lint("auth_rls_initplan",
          "auth.uid()/auth.jwt()/current_setting() not wrapped in (select ...) is evaluated once per row"),
     Lint("security_definer_executable_by_api_roles",

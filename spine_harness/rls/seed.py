@@ -30,6 +30,12 @@ class SeedRows:
     recovery_code: uuid.UUID
     verification_log: int
 
+    def email(self, name: str) -> str:
+        return _email(name, self.run_id)
+
+    def name_of(self, user_id) -> str | None:
+        return next((name for name, uid in self.users.items() if uid == user_id), None)
+
 
 def _email(name: str, run_id: str) -> str:
     return f"{name}-{run_id}@{MARK_DOMAIN}"

@@ -9,6 +9,30 @@ import psycopg
 from spine_harness.servers.process import ServerProcess, chown_to_server_user, free_port, make_workdir
 
 PGBOUNCER_BIN = Path("/usr/sbin/pgbouncer")
+# Supavisor's settings in the stack, and the LocalPgBouncer argument each one becomes: the local
+# stand-in pools as the stack says Supavisor pools.
+FROM_SUPAVISOR = {"POOLER_POOL_MODE": "pool_mode", "POOLER_DEFAULT_POOL_SIZE": "default_pool_size",
+                  "POOLER_MAX_CLIENT_CONN": "max_client_conn"}
+POOL_MODES = ("session", "transaction", "statement")
+
+
+def settings_from_supavisor(env: dict[str, str], where: str = "the stack") -> dict:
+    """LocalPgBouncer keyword arguments from Supavisor's environment; a clear error names a
+    missing or malformed value."""
+    found = {}
+    for name, argument in FROM_SUPAVISOR.items():
+        value = (env.get(name) or "").strip()
+        if not value:
+            raise ValueError(f"{where}: supavisor gives no {name}, which the local pooler takes its {argument} from")
+        if argument == "pool_mode":
+            if value not in POOL_MODES:
+                raise ValueError(f"{where}: {name} = {value!r} is not one of {', '.join(POOL_MODES)}")
+            found[argument] = value
+        elif not value.isdigit():
+            raise ValueError(f"{where}: {name} = {value!r} is not a whole number")
+        else:
+            found[argument] = int(value)
+    return found
 
 
 class LocalPgBouncer:

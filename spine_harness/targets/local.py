@@ -3,7 +3,8 @@
 PostgreSQL 15 runs the stack's postgresql.conf and pg_hba.conf; the compatibility bootstrap
 and the project's SQL build the schemas in a template database (`spine_template`) from which
 the working database `spine` and every canary's scratch database are cloned in milliseconds;
-PgBouncer in transaction mode stands in for Supavisor's 6543.
+PgBouncer, pooling as the stack says Supavisor pools (transaction mode, its pool size and
+client limit), stands in for Supavisor's 6543.
 """
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from psycopg import sql
 
 from spine_harness.advisors import cli as advisors_cli
 from spine_harness.database import schema_files as spine_sql
+from spine_harness.deployment import service_env
 from spine_harness.keys import asymmetric, tokens
-from spine_harness.deployment.envfile import read_env_file
 from spine_harness.config.paths import STACK_DIR
-from spine_harness.servers.pgbouncer import LocalPgBouncer
+from spine_harness.servers.pgbouncer import LocalPgBouncer, settings_from_supavisor
 from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF, LocalPostgres
 from spine_harness.servers.process import sweep_stale_workdirs
 from spine_harness.config.settings import Settings
@@ -66,11 +67,17 @@ def local_capabilities() -> frozenset[Capability]:
     return frozenset(caps)
 
 
+def pooler_settings(stack_dir: Path = STACK_DIR) -> dict:
+    """The local PgBouncer's pool settings, from the stack's Supavisor (POOLER_POOL_MODE,
+    POOLER_DEFAULT_POOL_SIZE, POOLER_MAX_CLIENT_CONN), never from constants here."""
+    env = service_env.service_environment(stack_dir, "supavisor")
+    return settings_from_supavisor(env, str(Path(stack_dir) / "docker-compose.yml"))
+
+
 def pooler_defaults(stack_dir: Path = STACK_DIR) -> tuple[int, int]:
     """The stack's pool size and client limit (POOLER_DEFAULT_POOL_SIZE, POOLER_MAX_CLIENT_CONN)."""
-    env_example = Path(stack_dir) / ".env.example"
-    values = read_env_file(env_example) if env_example.exists() else {}
-    return int(values.get("POOLER_DEFAULT_POOL_SIZE", 20)), int(values.get("POOLER_MAX_CLIENT_CONN", 100))
+    found = pooler_settings(stack_dir)
+    return found["default_pool_size"], found["max_client_conn"]
 
 
 class LocalSpine(TargetKind):
@@ -104,18 +111,21 @@ class LocalSpine(TargetKind):
         try:
             self.postgres = LocalPostgres(self.password, conf=self.postgres_conf).start()
             self._build_databases()
-            pool_size, max_clients = pooler_defaults(self.settings.stack_dir)
-            self.pgbouncer = LocalPgBouncer(
-                self.postgres.host, self.postgres.port,
-                {"postgres": self.password, "authenticator": self.password},
-                default_pool_size=pool_size, max_client_conn=max_clients,
-                label=f"pgbouncer-{self.label}" if self.label else "pgbouncer", extra=self.pooler_extra,
-            ).start()
+            self.pgbouncer = self.start_pooler(label=f"pgbouncer-{self.label}" if self.label else "pgbouncer")
         except BaseException:
             self.stop()
             raise
         self.startup_seconds = time.perf_counter() - t0
         return self.target()
+
+    def start_pooler(self, stack_dir: Path | None = None, label: str = "pgbouncer") -> LocalPgBouncer:
+        """A PgBouncer in front of this Postgres that pools as `stack_dir` (default: the stack under
+        test) says Supavisor pools. The caller stops it (start() keeps its own in self.pgbouncer)."""
+        return LocalPgBouncer(
+            self.postgres.host, self.postgres.port,
+            {"postgres": self.password, "authenticator": self.password},
+            **pooler_settings(stack_dir or self.settings.stack_dir), label=label, extra=self.pooler_extra,
+        ).start()
 
     def _build_databases(self) -> None:
         with psycopg.connect(self.postgres.dsn(), autocommit=True) as conn:
@@ -124,6 +134,9 @@ class LocalSpine(TargetKind):
         with psycopg.connect(self.postgres.dsn(dbname=TEMPLATE_DB), autocommit=True) as conn:
             spine_sql.apply_files(conn, spine_sql.local_bootstrap_files() + spine_sql.project_sql_files())
             spine_sql.set_login_passwords(conn, self.password)
+            # PostgREST's exposed schemas, as the stack configures them (PGRST_DB_SCHEMAS).
+            conn.execute(sql.SQL("alter role authenticator set pgrst.db_schemas = {}").format(
+                sql.Literal(", ".join(service_env.api_schemas(self.settings.stack_dir)))))
         self.clone_database(WORKING_DB)
 
     def clone_database(self, name: str) -> None:

@@ -113,5 +113,5 @@ alter default privileges for role postgres in schema public
 alter default privileges for role postgres in schema public
   grant all on sequences to anon, authenticated, service_role;
 
--- PostgREST reads the exposed schemas from here (as `pgrst.db_schemas` in the image).
-alter role authenticator set pgrst.db_schemas = 'public, gesign, eid';
+-- PostgREST's exposed schemas (`pgrst.db_schemas`) are not written here: the local target
+-- sets them from the stack's PGRST_DB_SCHEMAS after this file runs.
