@@ -23,11 +23,11 @@ import psycopg
 from spine_harness.edge.certificate import self_signed
 from spine_harness.network.address_classes import IPAddress
 from spine_harness.network.namespace import Namespace, sweep_stale_namespaces
+from spine_harness.servers.postgres import PG_BIN
 from spine_harness.servers.process import (
     ServerProcess, chown_to_server_user, make_workdir, run_checked, server_user,
 )
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PORT = 5432          # the namespace is the replica's alone
 INTERFACE = "hba0"
 
