@@ -1,6 +1,9 @@
 """Client authentication of the stack's Postgres (the local target runs stack/volumes/db/pg_hba.conf):
-no login without a password, SCRAM and nothing weaker, and only from the networks the file
-names: loopback and the compose network; every other source rejected outright."""
+no login without a password, SCRAM and nothing weaker, and only from the host's own loopback
+clients and the compose network; a source of every other class of the address space (private,
+shared, link-local, documentation and public, both families: spine_harness.network.address_classes)
+is rejected outright, by the rules as the server parsed them and by a real login arriving from an
+address of that class (a replica running the target's own pg_hba.conf in a network namespace)."""
 from __future__ import annotations
 
 import ipaddress
@@ -9,14 +12,55 @@ import psycopg
 import pytest
 
 from spine_harness.database.connections import connect
+from spine_harness.deployment.definition import StackDefinition
+from spine_harness.network import address_classes as classes
+from spine_harness.network.hba_replica import HbaReplica
 from spine_harness.network.listeners import Listeners
+from spine_harness.pytest_plugin import settings_of
 
 pytestmark = pytest.mark.needs("database")
 
 ALLOWED_METHODS = {"scram-sha-256", "reject"}
-# Sources that must meet a `reject` line before anything else: the internet and private LANs.
-OUTSIDE_SOURCES = ["203.0.113.7", "2001:db8::7", "10.1.2.3", "192.168.1.5"]
 UNLISTED_LOOPBACK_SOURCE = "127.0.0.2"   # local, but not 127.0.0.1: a live stand-in for "elsewhere"
+EDGES = "edges-of-the-admitted-networks"
+_KEYWORDS = {"all", "sameuser", "samerole", "samegroup", "replication"}
+
+
+def _permitted(stack_dir) -> tuple:
+    networks = StackDefinition.load(stack_dir).compose.resolved.get("networks")
+    return classes.permitted(classes.compose_networks(networks))
+
+
+def _refused_classes(stack_dir) -> dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Each class with an address the Spine may not admit, and that address."""
+    allowed = _permitted(stack_dir)
+    return {c.name: address for c in classes.CLASSES if (address := classes.representative(c, allowed))}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    found = None
+    for name in ("address_class", "source_class"):
+        if name in metafunc.fixturenames:
+            found = found or list(_refused_classes(settings_of(metafunc.config).stack_dir))
+            metafunc.parametrize(name, found + [EDGES] if name == "source_class" else found)
+
+
+@pytest.fixture(scope="module")
+def permitted(stack_dir) -> tuple:
+    return _permitted(stack_dir)
+
+
+@pytest.fixture(scope="module")
+def refused_sources(stack_dir, permitted, hba_rules) -> dict[str, list]:
+    """Per class, the address it is probed from; and the addresses just outside every network
+    the Spine may admit and every network a rule admits, where those may not be admitted."""
+    by_class = {name: [address] for name, address in _refused_classes(stack_dir).items()}
+    networks = list(permitted) + [n for r in hba_rules if not r["error"] and r["auth_method"] != "reject"
+                                  and (n := classes.hba_network(r["address"], r["netmask"]))]
+    edges = {a for n in networks for a in classes.just_outside(n)
+             if classes.usable_source(a) and not any(a.version == p.version and a in p for p in permitted)}
+    by_class[EDGES] = sorted(edges, key=lambda a: (a.version, int(a)))
+    return by_class
 
 
 def _login_error(dsn: str) -> str | None:
@@ -59,9 +103,10 @@ def _matches(rule: dict, source: ipaddress.IPv4Address | ipaddress.IPv6Address) 
     address = rule["address"]
     if address in ("all", "samehost", "samenet") or address is None:
         return address != "samehost"   # samenet/all: may be any network, so assume it matches
-    network = ipaddress.ip_address(address)
-    prefix = bin(int(ipaddress.ip_address(rule["netmask"]))).count("1") if rule["netmask"] else network.max_prefixlen
-    return network.version == source.version and source in ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    network = classes.hba_network(address, rule["netmask"])
+    if network is None:
+        return True                    # a host name: may be anyone, so assume it matches
+    return network.version == source.version and source in network
 
 
 def test_rules_as_loaded(hba_rules):
@@ -72,14 +117,61 @@ def test_rules_as_loaded(hba_rules):
     assert not problems, "pg_hba.conf as the server loaded it:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("source", OUTSIDE_SOURCES)
-def test_outside_networks_rejected(hba_rules, source):
-    address = ipaddress.ip_address(source)
+def test_no_rule_admits_beyond_the_host_and_the_compose_network(hba_rules, permitted):
+    """Every line that lets a client try a password names a network inside what the Spine may
+    admit (its loopback clients, the compose network)."""
+    wide = []
+    for r in hba_rules:
+        if r["error"] or not r["type"].startswith("host") or r["auth_method"] == "reject":
+            continue
+        network = classes.hba_network(r["address"], r["netmask"])
+        if network is None or not any(network.version == p.version and network.subnet_of(p) for p in permitted):
+            wide.append(f"line {r['line_number']}: {r['type']} {r['address'] or ''}"
+                        f"{'/' + r['netmask'] if r['netmask'] else ''} {r['auth_method']}")
+    assert not wide, (f"lines admitting sources beyond {', '.join(map(str, permitted))}:\n  " + "\n  ".join(wide))
+
+
+def test_outside_networks_rejected(hba_rules, address_class, refused_sources):
+    """The server's own parse of the rules: the first line a source of this class meets rejects."""
+    (address,) = refused_sources[address_class]
     first = next((r for r in hba_rules if not r["error"] and _matches(r, address)), None)
     assert first is not None and first["auth_method"] == "reject", (
-        f"a connection from {source} meets " + (f"line {first['line_number']} ({first['type']} {first['address']} "
-                                              f"{first['auth_method']})" if first else "no line at all")
-        + ", not a reject line")
+        f"a connection from {address} ({address_class}) meets "
+        + (f"line {first['line_number']} ({first['type']} {first['address']} {first['auth_method']})"
+           if first else "no line at all") + ", not a reject line")
+
+
+@pytest.fixture(scope="module")
+def replica(admin_conn, hba_rules, refused_sources):
+    """The target's pg_hba.conf, as its server reads it, run by a Postgres of the harness's own
+    in a namespace holding every probed source address."""
+    try:
+        text = admin_conn.execute("select pg_read_file(current_setting('hba_file'))").fetchone()[0]
+    except psycopg.errors.InsufficientPrivilege:
+        pytest.skip("the target's login may not read its pg_hba.conf (pg_read_server_files): "
+                    "the rules are judged as parsed, not by live logins")
+    names = [n for r in hba_rules if not r["error"] for n in (r["user_name"] or []) if n not in _KEYWORDS]
+    databases = [n for r in hba_rules if not r["error"] for n in (r["database"] or []) if n not in _KEYWORDS]
+    sources = [a for found in refused_sources.values() for a in found]
+    with HbaReplica(text, sources, users=[n for n in names if not n.startswith("+")],
+                    groups=[n[1:] for n in names if n.startswith("+")],
+                    databases=[d for d in databases if not d.startswith("@")]) as running:
+        yield running
+
+
+@pytest.mark.needs("firewall host")
+def test_every_class_refused_live(source_class, refused_sources, replica):
+    """A real login, with the right password, arriving from an address of the class: refused by
+    pg_hba.conf, for every user and database the file singles out, with TLS and without."""
+    sources = refused_sources[source_class]
+    if not sources:
+        pytest.skip(f"{source_class}: no address outside what the Spine may admit")
+    admitted = {str(a): ways for a in sources if (ways := replica.admitted(a))}
+    assert not admitted, f"{source_class}: logins that got in from " + "; ".join(
+        f"{a}: {', '.join(ways)}" for a, ways in admitted.items())
+    for address in sources:
+        error = replica.login_error(address)
+        assert "pg_hba.conf" in (error or ""), f"{source_class}: from {address}, refused for another reason: {error}"
 
 
 def test_unlisted_source_rejected_live(spine):

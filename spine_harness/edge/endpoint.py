@@ -37,9 +37,13 @@ class Edge:
     def http_url(self) -> str:
         return f"http://{self.address}:{self.http_port}"
 
+    def tls_context(self) -> ssl.SSLContext:
+        """A client context that checks the edge's certificate (the harness's own one locally)."""
+        return ssl.create_default_context(cadata=self.trust_pem) if self.trust_pem else ssl.create_default_context()
+
     def client(self, **kwargs) -> httpx.Client:
         """HTTPS to the edge as a browser would send it: Host is the site's name, the certificate checked."""
-        verify = ssl.create_default_context(cadata=self.trust_pem) if self.trust_pem else True
+        verify = self.tls_context() if self.trust_pem else True
         return httpx.Client(base_url=self.https_url, verify=verify, headers={"Host": self.server_name},
                             timeout=10, follow_redirects=False, **kwargs)
 
@@ -57,3 +61,13 @@ def local_edge(stack_dir: Path) -> Iterator[Edge]:
             LocalNginx(stack_dir / SITE, upstream=(upstream.host, upstream.port), certificate=certificate) as nginx:
         yield Edge(SERVER_NAME, nginx.host, nginx.https_port, nginx.http_port,
                    trust_pem=certificate[0].decode(), upstream=upstream, nginx=nginx)
+
+
+@contextlib.contextmanager
+def edge_under_test(spine, stack_dir: Path) -> Iterator[Edge]:
+    """The target's own edge where it names one, else the local nginx running the stack's site."""
+    if spine.edge_url:
+        yield Edge.remote(spine.edge_url)
+        return
+    with local_edge(stack_dir) as local:
+        yield local

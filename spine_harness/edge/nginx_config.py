@@ -71,6 +71,12 @@ def parse(dump: str, main: str) -> list[Directive]:
     return block(_tokens(files[main]), 0)[0]
 
 
+def parse_site(text: str, path: str = "site.conf") -> list[Directive]:
+    """One file on its own (the stack's site as committed): includes of files it does not
+    carry (the host's spine-edge/) are left out, so a location is read as the file writes it."""
+    return parse(f"# configuration file {path}:\n{text}", path)
+
+
 def value_in_location(tree: list[Directive], name: str, location: str) -> list[str] | None:
     """The arguments of `name` in effect in `location` of the server that defines it, or None
     when nothing sets it (nginx's default applies)."""

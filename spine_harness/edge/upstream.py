@@ -21,14 +21,23 @@ MARKER_HEADER = "x-probe-id"
 @dataclasses.dataclass(frozen=True)
 class ReceivedRequest:
     method: str
-    uri: str                   # path and query exactly as nginx sent them
+    uri: str                   # path and query exactly as nginx sent them (the request line's target)
     headers: dict[str, str]    # lower-case names
     body: bytes
+
+
+RAW_TARGET_KEY = "spine.raw_target"
 
 
 class _QuietHandler(WSGIRequestHandler):
     def log(self, *args, **kwargs) -> None:
         pass
+
+    def make_environ(self):
+        """Werkzeug reads a target starting `//` as a host and a path; keep what was on the wire."""
+        environ = super().make_environ()
+        environ[RAW_TARGET_KEY] = self.path
+        return environ
 
 
 class EchoUpstream:
@@ -48,7 +57,8 @@ class EchoUpstream:
             if environ.get(key):
                 headers[key.replace("_", "-").lower()] = environ[key]
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        request = ReceivedRequest(environ["REQUEST_METHOD"], environ.get("REQUEST_URI", ""), headers, body)
+        target = environ.get(RAW_TARGET_KEY) or environ.get("REQUEST_URI", "")
+        request = ReceivedRequest(environ["REQUEST_METHOD"], target, headers, body)
         with self._lock:
             self._received.append(request)
         status = int(headers.get(STATUS_HEADER, 200))

@@ -1,5 +1,6 @@
 """Fixtures the MFA conformance suites (and the MFA benchmark) share, loaded by the harness's
-pytest plugin: the implementation under test, its keys, and users of the suite's own.
+pytest plugin: the implementation under test, its keys, the clock it reads, and users of the
+suite's own.
 
 The keyring is the deployment's when SPINE_MFA_KEYRING is set (then every sealed row must open
 with it); otherwise the suite makes one for the run and judges the rows it sealed itself.
@@ -12,10 +13,16 @@ import uuid
 import pytest
 
 from spine_harness.mfa import implementation, keys
+from spine_harness.mfa.clock import ManualClock
 from spine_harness.mfa.implementation import Implementation
 from spine_harness.mfa.marked_users import MarkedUsers
 from spine_harness.mfa.service import MfaService
 from spine_harness.targets import Target
+
+
+# The instant the suites' clock starts at: the start of a 30 s step, far from any real clock, so a
+# service that reads the wall clock instead of the one it is given is found out.
+SUITE_EPOCH = 1_900_000_020.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,9 +55,16 @@ def mfa_sealer(mfa_implementation, mfa_keys):
 
 
 @pytest.fixture(scope="module")
-def mfa_service(mfa_implementation, mfa_sealer, api_conn) -> MfaService:
-    """The implementation's service on authenticator through the pooler, acting as service_role."""
-    return mfa_implementation.service(api_conn, mfa_sealer)
+def mfa_clock() -> ManualClock:
+    """The clock every service of a suite module reads; a test sets it where it starts."""
+    return ManualClock(SUITE_EPOCH)
+
+
+@pytest.fixture(scope="module")
+def mfa_service(mfa_implementation, mfa_sealer, api_conn, mfa_clock) -> MfaService:
+    """The implementation's service on authenticator through the pooler, acting as service_role,
+    reading the suite's clock."""
+    return mfa_implementation.service(api_conn, mfa_sealer, clock=mfa_clock)
 
 
 @pytest.fixture(scope="module")

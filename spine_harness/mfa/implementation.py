@@ -3,6 +3,11 @@
 A canary points the suites at a deliberately broken variant (a verifier that skips the step
 check, say) by naming it in SPINE_MFA_IMPLEMENTATION as `module:attribute`; the suites then
 run unchanged and must fail. The same hook lets a team try its own service's logic.
+
+What the suites rely on: `sealer(keyring)` seals with AES-256-GCM under the keyring's key of the
+version it records; `service(conn, sealer, clock=...)` reads every time it needs from `clock`
+(or a call's `at`), and declares `max_failed_attempts`, `lockout` and `drift_steps`, which the
+strength suite exercises rather than trusts.
 """
 from __future__ import annotations
 

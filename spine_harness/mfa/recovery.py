@@ -38,7 +38,11 @@ def code_hash(code: str) -> bytes:
 
 def matching_hash(code: str, stored: list[bytes]) -> bytes | None:
     """The stored digest `code` hashes to, comparing against every one in constant time."""
-    candidate = code_hash(code)
+    return matching_digest(code_hash(code), stored)
+
+
+def matching_digest(candidate: bytes, stored: list[bytes]) -> bytes | None:
+    """The stored digest equal to `candidate`, every one compared in constant time."""
     matched = None
     for digest in stored:
         if hmac.compare_digest(candidate, digest):

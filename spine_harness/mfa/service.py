@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +17,7 @@ import psycopg
 
 from spine_harness.database.impersonation import claims_for, request
 from spine_harness.mfa import recovery, totp
+from spine_harness.mfa.clock import Clock, wall_clock
 from spine_harness.mfa.sealing import Sealed, Sealer, totp_associated_data
 
 SERVICE_CLAIMS = claims_for("service_role")
@@ -43,13 +43,13 @@ def store_sealed(cur: psycopg.Cursor, row_id: uuid.UUID, sealed: Sealed) -> None
                 " updated_at = now() where id = %s", (sealed.ciphertext, sealed.nonce, sealed.key_version, row_id))
 
 
-def _when(at: float | None) -> datetime:
-    return datetime.fromtimestamp(time.time() if at is None else at, timezone.utc)
-
-
 class MfaService:
     """Enrolment, verification and recovery codes for one connection (authenticator through
-    the pooler). `at` (Unix seconds) defaults to now; tests pass explicit times instead of sleeping."""
+    the pooler). A call's `at` (Unix seconds) defaults to what `clock` says: the wall clock in
+    service, a ManualClock in the suites, which move it instead of sleeping.
+
+    What the conformance suites read and judge of any implementation: `max_failed_attempts`,
+    `lockout`, `drift_steps`, and that every time it uses comes from `at` or `clock`."""
 
     drift_steps = 1
     # Consecutive failures (wrong, replayed or recovery codes) before a lockout; NIST allows at
@@ -57,9 +57,13 @@ class MfaService:
     max_failed_attempts = 5
     lockout = timedelta(minutes=15)
 
-    def __init__(self, conn: psycopg.Connection, sealer: Sealer) -> None:
+    def __init__(self, conn: psycopg.Connection, sealer: Sealer, clock: Clock = wall_clock) -> None:
         self.conn = conn
         self.sealer = sealer
+        self.clock = clock
+
+    def _when(self, at: float | None) -> datetime:
+        return datetime.fromtimestamp(self.clock() if at is None else at, timezone.utc)
 
     def _transaction(self):
         return request(self.conn, SERVICE_CLAIMS, commit=True, method="POST", path="/mfa")
@@ -83,7 +87,7 @@ class MfaService:
         return Enrolment(row_id, totp.provisioning_uri(secret, account_name))
 
     def verify(self, user_id: uuid.UUID, code: str, at: float | None = None) -> Verdict:
-        when = _when(at)
+        when = self._when(at)
         with self._transaction() as cur:
             if self._locked(cur, user_id, when):
                 return Verdict.LOCKED
@@ -96,7 +100,7 @@ class MfaService:
             associated_data = totp_associated_data(user_id, row_id)
             sealed = Sealed(ciphertext, nonce, version)
             secret = self.sealer.open(sealed, associated_data)
-            step = totp.matching_step(secret, code, when.timestamp(), self.drift_steps)
+            step = self.matching_step(secret, code, when)
             if step is None:
                 self._count_failure(cur, user_id, when)
                 return Verdict.REFUSED
@@ -109,6 +113,10 @@ class MfaService:
                         " totp_enabled = true, enrolled_at = coalesce(enrolled_at, %s), updated_at = now()"
                         " where user_id = %s", (when, user_id))
             return Verdict.ACCEPTED
+
+    def matching_step(self, secret: bytes, code: str, when: datetime) -> int | None:
+        """The time step within the drift window whose code `code` is, compared in full."""
+        return totp.matching_step(secret, code, when.timestamp(), self.drift_steps)
 
     def _accept_step(self, cur: psycopg.Cursor, row_id: uuid.UUID, step: int, when: datetime) -> bool:
         """The replay guard (RFC 6238 5.2): take the step only if no later or equal one was taken."""
@@ -132,18 +140,26 @@ class MfaService:
                     {"limit": self.max_failed_attempts, "until": when + self.lockout, "user": user_id})
 
     # --- recovery codes ------------------------------------------------------------------------
+    def new_recovery_codes(self) -> list[str]:
+        return recovery.new_set()
+
+    @staticmethod
+    def recovery_code_digest(code: str) -> bytes:
+        """What is stored for a code, and what a typed code is compared by."""
+        return recovery.code_hash(code)
+
     def regenerate_recovery_codes(self, user_id: uuid.UUID, at: float | None = None) -> list[str]:
         """A new set, returned once (only digests are stored); the old set goes in the same transaction."""
-        codes = recovery.new_set()
+        codes = self.new_recovery_codes()
         batch = uuid.uuid4()
         with self._transaction() as cur:
             self._retire_recovery_codes(cur, user_id)
             cur.executemany("insert into public.mfa_recovery_codes (user_id, batch_id, code_hash) values (%s, %s, %s)",
-                            [(user_id, batch, recovery.code_hash(code)) for code in codes])
+                            [(user_id, batch, self.recovery_code_digest(code)) for code in codes])
             cur.execute("insert into public.user_mfa_settings (user_id, recovery_codes_generated_at) values (%s, %s)"
                         " on conflict (user_id) do update"
                         " set recovery_codes_generated_at = excluded.recovery_codes_generated_at, updated_at = now()",
-                        (user_id, _when(at)))
+                        (user_id, self._when(at)))
         return codes
 
     @staticmethod
@@ -151,14 +167,14 @@ class MfaService:
         cur.execute("delete from public.mfa_recovery_codes where user_id = %s", (user_id,))
 
     def use_recovery_code(self, user_id: uuid.UUID, code: str, at: float | None = None) -> Verdict:
-        when = _when(at)
+        when = self._when(at)
         with self._transaction() as cur:
             if self._locked(cur, user_id, when):
                 return Verdict.LOCKED
             cur.execute("select code_hash, id from public.mfa_recovery_codes where user_id = %s and used_at is null",
                         (user_id,))
             unused = dict(cur.fetchall())
-            matched = recovery.matching_hash(code, list(unused))
+            matched = recovery.matching_digest(self.recovery_code_digest(code), list(unused))
             if matched is None or not self._claim_recovery_code(cur, unused[matched], when):
                 self._count_failure(cur, user_id, when)
                 return Verdict.REFUSED

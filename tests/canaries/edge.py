@@ -63,3 +63,63 @@ stack_canary(
     "edge_no_body_limit", "client_max_body_size 0: bodies of any size passed to Kong",
     _site("client_max_body_size 10m;", "client_max_body_size 0;"),
     (EDGE,), (f"{EDGE}::test_oversize_body_refused",))
+
+
+# --- one location broken at a time (the per-location suite) --------------------------------------
+LOCATIONS = "test_edge_locations.py"
+_STORAGE = "    location /storage/v1/ {\n        proxy_pass http://supabase_kong;\n"
+
+
+def _new_location(body: str) -> Callable[[Path], None]:
+    """A new location for Edge Functions, added before Storage's, with `body` inside it."""
+    functions = "    location /functions/v1/ {\n        proxy_pass http://supabase_kong;\n" + body + "    }\n\n"
+    return _site(_STORAGE, functions + _STORAGE)
+
+
+stack_canary(
+    "edge_location_own_add_header",
+    "Storage's location given an add_header of its own (CORS for public buckets): the server's HSTS is dropped there",
+    _site("        proxy_request_buffering off;\n",
+          '        proxy_request_buffering off;\n        add_header Access-Control-Allow-Origin "*" always;\n'),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_sends_hsts[/storage/v1/]",))
+
+# A location the suite has never seen: its case exists only in the broken copy, so the pattern
+# names whichever location fails (the healthy ones do not).
+stack_canary(
+    "edge_new_location_without_hsts", "a new location for Edge Functions with an add_header: no HSTS there",
+    _new_location("        add_header X-Content-Type-Options nosniff always;\n"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_sends_hsts[/*]",))
+
+stack_canary(
+    "edge_location_no_body_limit", "client_max_body_size 0 in the Realtime location: any body passed to Kong",
+    _site("        proxy_read_timeout 1h;\n", "        proxy_read_timeout 1h;\n        client_max_body_size 0;\n"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_limits_the_body[/realtime/v1/]",))
+
+stack_canary(
+    "edge_location_forwarded_for_passed",
+    "Storage's location passes the client's X-Forwarded-For on (and so loses the server's other proxy_set_header lines)",
+    _site("        proxy_request_buffering off;\n",
+          "        proxy_request_buffering off;\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_states_the_client_facts[/storage/v1/]",))
+
+stack_canary(
+    "edge_location_proxy_pass_slash", "Storage's location without its trailing slash, proxy_pass with one: `/storage/v1../` escapes",
+    _site(_STORAGE, "    location /storage/v1 {\n        proxy_pass http://supabase_kong/storage/v1/;\n"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_path_arrives_where_it_was_sent[/storage/v1*]",))
+
+stack_canary(
+    "edge_redirect_from_host", "the HTTP redirect built from $host: the client's Host or request line picks the target",
+    _site("return 301 https://$server_name$request_uri;", "return 301 https://$host$request_uri;"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_http_redirect_stays_on_the_site[foreign-host]",
+                   f"{LOCATIONS}::test_http_redirect_stays_on_the_site[absolute-uri]"))
+
+stack_canary(
+    "edge_redirect_from_http_host", "the HTTP redirect built from $http_host: the Host header as sent, port and all",
+    _site("return 301 https://$server_name$request_uri;", "return 301 https://$http_host$request_uri;"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_http_redirect_stays_on_the_site[host-with-port]",
+                   f"{LOCATIONS}::test_http_redirect_stays_on_the_site[host-with-userinfo]"))
+
+stack_canary(
+    "edge_location_foreign_host_forwarded", "Kong told the client's Host ($host) instead of the site's name",
+    _site("proxy_set_header Host $server_name;", "proxy_set_header Host $host;"),
+    (LOCATIONS,), (f"{LOCATIONS}::test_location_states_the_client_facts[/]",))

@@ -5,16 +5,22 @@ step check, a sealer with a derived nonce...) are handed to the unchanged suites
 SPINE_MFA_IMPLEMENTATION, which names one of the Implementation objects below."""
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
 import hashlib
 import os
+import random
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests.canaries import Canary, CanaryEnv, register, sql_canary
 from spine_harness.database.connections import connect
+from spine_harness.mfa import recovery, totp
 from spine_harness.mfa.implementation import Implementation
 from spine_harness.mfa.keys import KEY_BYTES, Keyring
 from spine_harness.mfa.sealing import NONCE_BYTES, TAG_BYTES, Sealed, Sealer
@@ -24,6 +30,7 @@ from spine_harness.targets.model import Target
 CRYPTO = "test_mfa_crypto.py"
 AT_REST = "test_mfa_at_rest.py"
 BEHAVIOUR = "test_mfa_behaviour.py"
+STRENGTH = "test_mfa_strength.py"
 RLS = "test_mfa_rls.py"
 
 
@@ -224,8 +231,9 @@ implementation_canary(
     "recovery_old_set_kept", "regenerating recovery codes leaves the old set usable", "OLD_RECOVERY_KEPT",
     (BEHAVIOUR,), (f"{BEHAVIOUR}::test_regenerating_recovery_codes_retires_the_old_set",))
 implementation_canary(
-    "totp_secret_80_bit", "enrolment with an 80-bit TOTP secret", "SHORT_SECRET", (BEHAVIOUR,),
-    (f"{BEHAVIOUR}::test_enrolment_gives_a_gerege_uri_for_a_160_bit_secret",))
+    "totp_secret_80_bit", "enrolment with an 80-bit TOTP secret", "SHORT_SECRET", (BEHAVIOUR, STRENGTH),
+    (f"{BEHAVIOUR}::test_enrolment_gives_a_gerege_uri_for_a_160_bit_secret",
+     f"{STRENGTH}::test_totp_secrets_carry_at_least_128_bits"))
 implementation_canary(
     "sealer_plaintext", "a sealer that stores the secret in clear", "PLAINTEXT_SEALER", (CRYPTO,),
     (f"{CRYPTO}::test_seal_opens_to_the_secret_and_hides_it",
@@ -245,3 +253,124 @@ implementation_canary(
     (CRYPTO, BEHAVIOUR),
     (f"{CRYPTO}::test_rotated_keyring_opens_old_rows_and_reseals_them",
      f"{BEHAVIOUR}::test_rows_under_an_old_key_are_resealed_on_use_and_by_rotation"))
+
+
+# --- strength: what a sample of the implementation's output and its exercised policy show ------
+class PaddedSecretService(MfaService):
+    """80 random bits padded with zeros to the 160 a length check expects."""
+
+    def new_secret(self):
+        return os.urandom(10) + bytes(10)
+
+
+class ClockSeededSecretService(MfaService):
+    """srand(time(NULL)): Python's random seeded with the current second."""
+
+    def new_secret(self):
+        return random.Random(int(time.time())).randbytes(totp.SECRET_BYTES)
+
+
+class ShortRecoveryCodeService(MfaService):
+    """Recovery codes of 64 bits (still stored as a plain SHA-256)."""
+
+    def new_recovery_codes(self):
+        return [base64.b32encode(os.urandom(8)).decode().rstrip("=") for _ in range(recovery.CODES_PER_SET)]
+
+
+class HalfRecoveryCodeService(MfaService):
+    """Hashes only the first half of a code: the rest can be anything."""
+
+    @staticmethod
+    def recovery_code_digest(code):
+        return recovery.code_hash(recovery.normalise(code)[:12])
+
+
+class FiveDigitService(MfaService):
+    """Compares only the first five digits of a TOTP code."""
+
+    def matching_step(self, secret, code, when):
+        at, now = when.timestamp(), totp.time_step(when.timestamp())
+        for offset in range(-self.drift_steps, self.drift_steps + 1):
+            if code and totp.code_at(secret, at + offset * totp.STEP_SECONDS)[:5] == code[:5]:
+                return now + offset
+        return None
+
+
+class LateLockoutService(MfaService):
+    max_failed_attempts = 1000
+
+
+def _count_failure_sql(cur, user_id, *, lock_at: int, until) -> None:
+    cur.execute("update public.user_mfa_settings set failed_attempts = failed_attempts + 1,"
+                " locked_until = case when failed_attempts + 1 >= %(limit)s then %(until)s else locked_until end"
+                " where user_id = %(user)s", {"limit": lock_at, "until": until, "user": user_id})
+
+
+class EarlyLockoutService(MfaService):
+    """Locks on the failure before the configured count (an off-by-one)."""
+
+    def _count_failure(self, cur, user_id, when):
+        _count_failure_sql(cur, user_id, lock_at=self.max_failed_attempts - 1, until=when + self.lockout)
+
+
+class OneSecondLockoutService(MfaService):
+    """Declares fifteen minutes, locks for one second (a unit slip)."""
+
+    def _count_failure(self, cur, user_id, when):
+        _count_failure_sql(cur, user_id, lock_at=self.max_failed_attempts, until=when + timedelta(seconds=1))
+
+
+class NoLockoutService(MfaService):
+    lockout = timedelta(0)
+
+
+class ShortKeySealer(Sealer):
+    """AES-128: the keyring's keys cut to 16 bytes."""
+
+    def __init__(self, keyring):
+        super().__init__(dataclasses.replace(keyring, keys={v: keyring.key(v)[:16] for v in keyring.versions}))
+
+
+PADDED_SECRET = Implementation("80 random bits padded to 160", service=PaddedSecretService)
+CLOCK_SEEDED_SECRET = Implementation("secrets from random seeded with the second", service=ClockSeededSecretService)
+SHORT_RECOVERY_CODE = Implementation("64-bit recovery codes", service=ShortRecoveryCodeService)
+HALF_RECOVERY_CODE = Implementation("recovery codes compared on their first half", service=HalfRecoveryCodeService)
+FIVE_DIGITS = Implementation("TOTP compared on five digits", service=FiveDigitService)
+LATE_LOCKOUT = Implementation("lockout after 1000 failures", service=LateLockoutService)
+EARLY_LOCKOUT = Implementation("lockout one failure early", service=EarlyLockoutService)
+ONE_SECOND_LOCKOUT = Implementation("lockout lifting after one second", service=OneSecondLockoutService)
+NO_LOCKOUT = Implementation("a lockout of zero seconds", service=NoLockoutService)
+SHORT_KEY = Implementation("a 16-byte AES key", sealer=ShortKeySealer)
+
+implementation_canary(
+    "totp_secret_padded", "80 random bits padded with zero bytes to a 160-bit TOTP secret", "PADDED_SECRET",
+    (STRENGTH,), (f"{STRENGTH}::test_totp_secrets_carry_at_least_128_bits",))
+implementation_canary(
+    "totp_secret_clock_seeded", "TOTP secrets from Python's random seeded with the current second",
+    "CLOCK_SEEDED_SECRET", (STRENGTH,), (f"{STRENGTH}::test_totp_secrets_carry_at_least_128_bits",))
+implementation_canary(
+    "recovery_code_64_bit", "64-bit recovery codes stored as a plain SHA-256", "SHORT_RECOVERY_CODE",
+    (STRENGTH,), (f"{STRENGTH}::test_recovery_codes_carry_at_least_112_bits",))
+implementation_canary(
+    "recovery_code_half_compared", "recovery codes hashed (and so compared) on their first half only",
+    "HALF_RECOVERY_CODE", (STRENGTH,), (f"{STRENGTH}::test_a_recovery_code_differing_anywhere_is_refused",))
+implementation_canary(
+    "totp_five_digits_compared", "TOTP codes compared on their first five digits", "FIVE_DIGITS",
+    (STRENGTH,), (f"{STRENGTH}::test_a_totp_code_differing_anywhere_is_refused",))
+implementation_canary(
+    "lockout_after_1000", "the account locks only after 1000 failures", "LATE_LOCKOUT", (STRENGTH,),
+    (f"{STRENGTH}::test_lockout_policy_is_within_nist_bounds",
+     f"{STRENGTH}::test_lockout_comes_at_exactly_the_configured_count"))
+implementation_canary(
+    "lockout_one_early", "the account locks one failure before the configured count", "EARLY_LOCKOUT",
+    (STRENGTH,), (f"{STRENGTH}::test_lockout_comes_at_exactly_the_configured_count",))
+implementation_canary(
+    "lockout_lifts_after_1s", "the lockout declared as 15 minutes lifts after one second", "ONE_SECOND_LOCKOUT",
+    (STRENGTH,), (f"{STRENGTH}::test_lockout_lifts_after_the_configured_duration_and_not_before",))
+implementation_canary(
+    "lockout_zero_seconds", "a lockout of zero seconds", "NO_LOCKOUT", (STRENGTH,),
+    (f"{STRENGTH}::test_lockout_policy_is_within_nist_bounds",))
+implementation_canary(
+    "sealer_16_byte_key", "a sealer using AES-128 with the keyring's keys cut to 16 bytes", "SHORT_KEY",
+    (STRENGTH,), (f"{STRENGTH}::test_sealing_keys_are_256_bit",
+                  f"{STRENGTH}::test_sealed_secret_is_aes_256_gcm_under_the_keyring_key"))

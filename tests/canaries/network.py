@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.canaries import Canary, CanaryEnv, register, replace_in_file, stack_canary
 from spine_harness.firewall.rules import DOCKER_USER, DOCKER_USER_CHAIN, INPUT_CHAIN
 from spine_harness.network.testbed import LAN
+from spine_harness.targets.local import firewall_host_reason
 from spine_harness.servers.postgres import STACK_PG_HBA, LocalPostgres
 from spine_harness.targets.model import Capability, Target
 
@@ -76,8 +77,10 @@ def pg_hba_canary(name: str, breaks: str, edits: dict[str, str], must_fail: tupl
         shutil.copyfile(STACK_PG_HBA, hba)
         for old, new in edits.items():
             replace_in_file(hba, old, new)
+        # The firewall host too where this machine has it: the live class probes run in namespaces.
+        capabilities = {Capability.DATABASE} | ({Capability.FIREWALL_HOST} if firewall_host_reason() is None else set())
         with LocalPostgres(env.local.password, hba=hba, label="canary-postgres") as pg:
-            yield Target(name="local", capabilities=frozenset({Capability.DATABASE}), direct_dsn=pg.dsn(),
+            yield Target(name="local", capabilities=frozenset(capabilities), direct_dsn=pg.dsn(),
                          label=f"canary:{name}")
     return register(Canary(name, breaks, (PG_HBA,), must_fail, broken))
 
@@ -96,3 +99,43 @@ pg_hba_canary(
     "pg_hba_open_to_every_network", "the closing `reject` lines turned into SCRAM logins from anywhere",
     {"0.0.0.0/0       reject": "0.0.0.0/0       scram-sha-256", "::/0            reject": "::/0            scram-sha-256"},
     (f"{PG_HBA}::test_outside_networks_rejected[*]", f"{PG_HBA}::test_unlisted_source_rejected_live"))
+
+
+_BEFORE_REJECTS = "host    all       all   0.0.0.0/0       reject"
+
+
+def _admit(line: str) -> dict[str, str]:
+    """One line added before the closing reject lines."""
+    return {_BEFORE_REJECTS: f"{line}\n{_BEFORE_REJECTS}"}
+
+
+pg_hba_canary(
+    "pg_hba_admits_10_8", "a SCRAM line for 10.0.0.0/8 (an office LAN, say) before the reject lines",
+    _admit("host    all       all   10.0.0.0/8      scram-sha-256"),
+    (f"{PG_HBA}::test_no_rule_admits_beyond_the_host_and_the_compose_network",
+     f"{PG_HBA}::test_outside_networks_rejected[rfc1918-10]", f"{PG_HBA}::test_every_class_refused_live[rfc1918-10]"))
+
+pg_hba_canary(
+    "pg_hba_admits_every_ipv4", "a SCRAM line for 0.0.0.0/0 before the reject lines: any IPv4 source may try passwords",
+    _admit("host    all       all   0.0.0.0/0       scram-sha-256"),
+    (f"{PG_HBA}::test_no_rule_admits_beyond_the_host_and_the_compose_network",
+     f"{PG_HBA}::test_every_class_refused_live[public-v4]", f"{PG_HBA}::test_every_class_refused_live[cgnat]",
+     f"{PG_HBA}::test_every_class_refused_live[link-local-v4]"))
+
+pg_hba_canary(
+    "pg_hba_admits_every_ipv6", "a SCRAM line for ::/0 before the reject lines: any IPv6 source may try passwords",
+    _admit("host    all       all   ::/0            scram-sha-256"),
+    (f"{PG_HBA}::test_no_rule_admits_beyond_the_host_and_the_compose_network",
+     f"{PG_HBA}::test_every_class_refused_live[ula]", f"{PG_HBA}::test_every_class_refused_live[link-local-v6]",
+     f"{PG_HBA}::test_every_class_refused_live[public-v6]"))
+
+pg_hba_canary(
+    "pg_hba_compose_rule_one_bit_wide", "the compose network's line one prefix bit too wide (172.0.0.0/11)",
+    {"172.16.0.0/12   scram-sha-256": "172.0.0.0/11    scram-sha-256"},
+    (f"{PG_HBA}::test_no_rule_admits_beyond_the_host_and_the_compose_network",
+     f"{PG_HBA}::test_every_class_refused_live[edges-of-the-admitted-networks]"))
+
+pg_hba_canary(
+    "pg_hba_hostssl_everywhere", "a hostssl SCRAM line for every IPv4 source (TLS is not a network boundary)",
+    _admit("hostssl all       all   0.0.0.0/0       scram-sha-256"),
+    (f"{PG_HBA}::test_every_class_refused_live[rfc1918-192]",))
