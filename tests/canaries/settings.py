@@ -85,8 +85,8 @@ stack_canary(
 
 stack_canary(
     "postgrest_exposes_auth", "PGRST_DB_SCHEMAS gains auth (GoTrue's schema) beside the API's",
-    _env_example("PGRST_DB_SCHEMAS=public,storage,graphql_public,gesign,eid",
-                 "PGRST_DB_SCHEMAS=public,storage,graphql_public,gesign,eid,auth"),
+    _env_example("PGRST_DB_SCHEMAS=public,graphql_public,gesign,eid",
+                 "PGRST_DB_SCHEMAS=public,graphql_public,gesign,eid,auth"),
     (SETTINGS, EXPOSURE),
     (_setting("rest", "PGRST_DB_SCHEMAS"), f"{EXPOSURE}::test_reachable_objects_are_expected[function]"))
 
@@ -115,9 +115,9 @@ stack_canary(
 # --- Kong, Storage, the containers ----------------------------------------------------------------
 
 stack_canary(
-    "kong_admin_api_and_extra_plugin", "Kong's admin API listening, and the serverless pre-function plugin loaded",
+    "kong_admin_api_and_extra_plugin", "Kong's admin API listening, and the serverless post-function plugin loaded",
     _services(lambda s: s["kong"]["environment"].update(
-        KONG_ADMIN_LISTEN="0.0.0.0:8001", KONG_PLUGINS="request-transformer,cors,key-auth,acl,basic-auth,pre-function")),
+        KONG_ADMIN_LISTEN="0.0.0.0:8001", KONG_PLUGINS=s["kong"]["environment"]["KONG_PLUGINS"] + ",post-function")),
     (SETTINGS,), (_setting("kong", "KONG_ADMIN_LISTEN"), _setting("kong", "KONG_PLUGINS")))
 
 stack_canary(
