@@ -25,7 +25,7 @@ from spine_harness.runs.child import run_pytest
 from spine_harness.runs.records import RunRecord
 from spine_harness.runs.redaction import MASKER, redact, redact_tree, secrets_of
 from spine_harness.targets.model import Capability, Target
-from spine_harness.targets.preflight import preflight, unreachable_line
+from spine_harness.targets.preflight import preflight
 from spine_harness.targets.registry import started_with_attach_file
 
 
@@ -194,7 +194,7 @@ def run_gate(opts: GateOptions, log=print) -> int:
         secrets = secrets_of(target) | opts.settings.secrets()
         MASKER.register(secrets)
         if problems := preflight(target):
-            log(MASKER(f"GATE: NO: target unreachable: {unreachable_line(target, problems)}"))
+            log(MASKER(f"GATE: NO: target unreachable: target '{target.title}': " + "; ".join(map(str, problems))))
             return 1
         child = opts.settings.replace(attach=attach)
         conf_xml = opts.out_dir / "conformance.xml"
