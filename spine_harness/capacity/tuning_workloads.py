@@ -116,9 +116,14 @@ def plan_flip(conn: psycopg.Connection, tuned: dict[str, str]) -> tuple[float, s
     """The smallest share of users at which the planner group's values change the range
     scan's plan from the defaults': (fraction, default plan, tuned plan), or None."""
     planner = GROUPS[3].values(tuned)
+    defaults = dict(conn.execute("select name, boot_val || coalesce(unit, '') from pg_settings"
+                                 " where name = any(%s)", (list(planner),)).fetchall())
+    defaults = {k: v.replace("8kB", "") if k == "effective_cache_size" else v for k, v in defaults.items()}
     for fraction in FRACTIONS:
         lo, hi = uuid_bounds(fraction)
         with conn.transaction():
+            for name, value in defaults.items():
+                conn.execute("select set_config(%s, %s, true)", (name, value))
             default_plan = explain(conn, RANGE_SCAN, {"lo": lo, "hi": hi})
         with conn.transaction():
             for name, value in planner.items():

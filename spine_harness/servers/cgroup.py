@@ -204,3 +204,19 @@ class MemoryCgroup:
             except OSError:      # busy while the last member is being reaped
                 time.sleep(0.05)
         self.path = None
+
+
+def group_of(pid: int, root: Path = MEMORY_ROOT) -> MemoryCgroup | None:
+    """The harness's memory group a running server is in (found from the server's pid, so a
+    process that did not start it, e.g. the capacity command, can read its accounting)."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(",") and Path(path).name.startswith(PREFIX):
+            group = MemoryCgroup(Path(path).name)
+            group.path = root / path.lstrip("/")
+            return group
+    return None
