@@ -7,7 +7,7 @@ group with the service's limit, and the run reads the group's own accounting: us
 (`memory.max_usage_in_bytes`, page cache included: it is charged to the group), how often the
 limit was hit (`failcnt`) and the OOM kills (`memory.oom_control`).
 
-Groups are named `spine-<harness pid>-<label>`, so the next run removes what a killed run left
+Groups are named `spine-<harness pid>-<label>-<random>`, so the next run removes what a killed run left
 behind (as `process.sweep_stale_workdirs` does for work directories).
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import os
 import pwd
+import secrets
 import time
 from pathlib import Path
 
@@ -117,7 +118,7 @@ class MemoryCgroup:
             if (why := unavailable_reason()):
                 raise CgroupUnavailable(why)
             self.parent = _own_group()
-        path = self.parent / f"{PREFIX}{os.getpid()}-{self.label}"
+        path = self.parent / f"{PREFIX}{os.getpid()}-{self.label}-{secrets.token_hex(3)}"   # unique per server
         path.mkdir()
         self.path = path
         try:
