@@ -33,6 +33,9 @@ class Side:
     def checkpoints(self) -> int:
         return self.conn.execute("select checkpoints_req + checkpoints_timed from pg_stat_bgwriter").fetchone()[0]
 
+    def wal(self) -> int:
+        return tw.wal_lsn(self.conn)
+
 
 @pytest.fixture(scope="module")
 def sides(volume, default_volume, alone_volumes, tuned_settings):
@@ -57,17 +60,22 @@ def sides(volume, default_volume, alone_volumes, tuned_settings):
         side.conn.close()
 
 
+WARMUP_ROUNDS = 2
+
+
 @pytest.fixture(scope="module")
-def sizing(sides, tuned_settings):
+def sizing(sides, tuned_settings, pytestconfig):
     """The workloads' sizes, from the defaults server (the same data everywhere)."""
     conn = sides("defaults").conn
     total = conn.execute("select max(id) from gesign.signing_logs").fetchone()[0]
     flip = tw.plan_flip(conn, tuned_settings)
+    rounds = pytestconfig.getoption("--bench-rounds") + WARMUP_ROUNDS
+    burst = pytestconfig.getoption("--bench-write-burst") or tw.burst_rows(conn, tw.BURST_WAL_MIB / rounds, total)
     return {"total": total, "sort_rows": tw.sort_rows(conn, tw.tuned_work_mem_mib(tuned_settings), total),
-            "flip": flip}
+            "flip": flip, "burst": burst}
 
 
-def _workload(name: str, side: Side, sizing: dict, volume, burst: int):
+def _workload(name: str, side: Side, sizing: dict, volume):
     conn = side.conn
     if name == "read_mix":
         users = itertools.cycle(volume.sample_users)
@@ -81,8 +89,8 @@ def _workload(name: str, side: Side, sizing: dict, volume, burst: int):
         starts = itertools.cycle(range(1, max(2, sizing["total"] - sizing["sort_rows"]), 7919))
         return lambda: conn.execute(tw.SPILLING_SORT, {"lo": next(starts), "n": sizing["sort_rows"]}).fetchall()
     if name == "write_burst":
-        starts = itertools.cycle(range(1, max(2, sizing["total"] - burst), 104729))
-        return lambda: conn.execute(tw.WRITE_BURST, {"lo": next(starts), "n": burst})
+        starts = itertools.cycle(range(1, max(2, sizing["total"] - sizing["burst"]), 104729))
+        return lambda: conn.execute(tw.WRITE_BURST, {"lo": next(starts), "n": sizing["burst"]})
     if name == "plan_random_page_cost":
         if sizing["flip"] is None:
             pytest.skip("no share of users at which the planner lines change the range scan's plan on this data")
@@ -95,14 +103,19 @@ def _workload(name: str, side: Side, sizing: dict, volume, burst: int):
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_tuning(benchmark, workload, case, sides, sizing, volume, pytestconfig):
     measured, baseline = sides(case), sides("defaults")
-    burst = pytestconfig.getoption("--bench-write-burst")
     benchmark.group = f"tuning:{workload}"
-    checkpoints = (measured.checkpoints(), baseline.checkpoints())
-    paired(benchmark, _workload(workload, measured, sizing, volume, burst),
-           _workload(workload, baseline, sizing, volume, burst),
-           case=case, baseline_case="defaults", rounds=pytestconfig.getoption("--bench-rounds"), warmup_rounds=2)
+    checkpoints, wal = (measured.checkpoints(), baseline.checkpoints()), (measured.wal(), baseline.wal())
+    paired(benchmark, _workload(workload, measured, sizing, volume), _workload(workload, baseline, sizing, volume),
+           case=case, baseline_case="defaults", rounds=pytestconfig.getoption("--bench-rounds"),
+           warmup_rounds=WARMUP_ROUNDS)
+    # A session group runs on the defaults server: its two sides share one server's counters.
     benchmark.extra_info["checkpoints"] = measured.checkpoints() - checkpoints[0]
     benchmark.extra_info["baseline_checkpoints"] = baseline.checkpoints() - checkpoints[1]
+    if workload == "write_burst":
+        benchmark.extra_info.update(burst_rows=sizing["burst"], wal_mib=round((measured.wal() - wal[0]) / 2**20),
+                                    baseline_wal_mib=round((baseline.wal() - wal[1]) / 2**20))
+        for side in (measured, baseline):
+            tw.remove_bursts(side.conn)
     if workload == "spilling_sort":
         params = {"lo": 1, "n": sizing["sort_rows"]}
         methods = {c: tw.sort_method(tw.explain(s.conn, tw.SPILLING_SORT, params, analyze=True))

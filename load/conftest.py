@@ -36,8 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="signing logs per user (default: %(default)s, i.e. 1M logs for 100k users)")
     group.addoption("--bench-no-memory-limits", action="store_true",
                     help="run the benchmark servers without their memory cgroups")
-    group.addoption("--bench-write-burst", type=positive_int, default=100_000,
-                    help="rows per round of the tuning write burst (default: %(default)s)")
+    group.addoption("--bench-write-burst", type=positive_int, default=None,
+                    help="rows per round of the tuning write burst (default: as many as write, over the "
+                         "benchmark's rounds, 1.25x the default max_wal_size of WAL)")
     group.addoption("--bench-rounds", type=positive_int, default=15,
                     help="measured rounds per tuning case (default: %(default)s)")
 

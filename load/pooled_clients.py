@@ -13,9 +13,10 @@ import random
 from locust import events
 
 import spine  # load/spine.py, on Locust's path: the session, the options, the report
-from spine_harness.capacity.shape import CapacityRamp  # noqa: F401  (Locust finds the shape in this module)
+from spine_harness.capacity import shape
 
 DEFAULT_THINK_SECONDS = 1.0
+DEFAULT_SPAWN_RATE = 100.0
 
 
 @events.init_command_line_parser.add_listener
@@ -23,6 +24,20 @@ def _think_option(parser):
     parser.add_argument("--spine-think", type=float, default=DEFAULT_THINK_SECONDS, metavar="SECONDS",
                         help="mean think time between a client's requests; each wait is uniform in "
                              "[0.5x, 1.5x] (default %(default)g)")
+    parser.add_argument("--spine-spawn-rate", type=float, default=DEFAULT_SPAWN_RATE, metavar="PER_SECOND",
+                        help="new clients per second at each step (default %(default)g): each one authenticates "
+                             "(SCRAM) at the pooler, and a burst of 500 at once would measure the burst")
+
+
+class PooledClientsRamp(shape.CapacityRamp):
+    """The capacity ramp, with each step's new clients connecting at a bounded rate."""
+
+    def tick(self):
+        step = super().tick()
+        if step is None:
+            return None
+        users, rate = step
+        return users, min(rate, self.runner.environment.parsed_options.spine_spawn_rate)
 
 
 class SpinePooledClient(spine.SpineDatabaseUser):

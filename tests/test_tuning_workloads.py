@@ -52,3 +52,15 @@ def test_each_group_alone_is_the_defaults_plus_its_own_lines():
 def test_uuid_bounds_cover_the_share_asked():
     lo, hi = tw.uuid_bounds(0.25)
     assert lo.startswith("00000000") and hi.startswith("40000000")
+
+
+def test_the_write_burst_is_sized_by_the_wal_it_writes_and_removed_afterwards(logs_conn):
+    total = logs_conn.execute("select max(id) from gesign.signing_logs").fetchone()[0]
+    count = logs_conn.execute("select count(*) from gesign.signing_logs").fetchone()[0]
+    rows = tw.burst_rows(logs_conn, 8, total)          # 8 MiB of WAL per round
+    before = tw.wal_lsn(logs_conn)
+    logs_conn.execute(tw.WRITE_BURST, {"lo": 1, "n": rows})
+    written_mib = (tw.wal_lsn(logs_conn) - before) / 2**20
+    assert 4 < written_mib < 16, written_mib
+    assert tw.remove_bursts(logs_conn) == rows + 1      # `between` takes both ends
+    assert logs_conn.execute("select count(*) from gesign.signing_logs").fetchone()[0] == count

@@ -45,6 +45,7 @@ class PooledPlan:
     clients: tuple[int, ...] = (100, 250, 500, 1000)
     step_seconds: float = 20.0
     think_seconds: float = 1.0
+    spawn_rate: float = 100.0    # new clients per second at each step
     processes: int = 1
     slo_p95_ms: float = 100.0
 
@@ -218,7 +219,7 @@ def verdict(plan: PooledPlan, rows: list[dict], run_errors: int, pool_size: int)
 def locust_command(plan: PooledPlan, out_dir: Path) -> list[str]:
     cmd = ["locust", "-f", LOCUSTFILE, "--headless", "--only-summary",
            "--spine-ramp", ",".join(map(str, plan.clients)), "--spine-ramp-step", f"{plan.step_seconds:g}",
-           "--spine-think", f"{plan.think_seconds:g}", "--slo-p95-ms", f"{plan.slo_p95_ms:g}",
+           "--spine-think", f"{plan.think_seconds:g}", "--spine-spawn-rate", f"{plan.spawn_rate:g}", "--slo-p95-ms", f"{plan.slo_p95_ms:g}",
            "--spine-report", str(out_dir)]
     if plan.processes > 1:
         cmd += ["--processes", str(plan.processes)]
@@ -237,10 +238,13 @@ def measure(target: Target, attach: Path, plan: PooledPlan, report_dir: Path, pr
         baseline = int(f["cl_active"] + f["cl_waiting"])
     load_before = os.getloadavg()[0]
     progress(f"running: {' '.join(cmd)}  (about {len(plan.clients) * plan.step_seconds:.0f}s)")
+    report_dir.mkdir(parents=True, exist_ok=True)
     with subprocess.Popen([sys.executable, "-m", *cmd], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True) as proc:
         with PoolWatcher(target.pooler_admin_dsn, proc.pid) as watcher:
             _, stderr = proc.communicate(timeout=len(plan.clients) * plan.step_seconds + 180)
+    # Locust's summary (its error table names each error) beside its report.
+    (report_dir / "locust.log").write_text(stderr)
     if not (report_dir / "capacity.json").exists():
         raise RuntimeError(f"locust exited {proc.returncode} without a report:\n{stderr[-2000:]}")
     data = json.loads((report_dir / "capacity.json").read_text())
@@ -261,7 +265,8 @@ def measure(target: Target, attach: Path, plan: PooledPlan, report_dir: Path, pr
         # competes with the servers and Locust for the same cores.
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "command": "python -m spine_harness pooled-clients --clients " + ",".join(map(str, plan.clients))
-                   + f" --step {plan.step_seconds:g} --think {plan.think_seconds:g} --processes {plan.processes}",
+                   + f" --step {plan.step_seconds:g} --think {plan.think_seconds:g} --spawn-rate {plan.spawn_rate:g}"
+                   + f" --processes {plan.processes}",
         "locust_command": " ".join(cmd),
     }
 

@@ -16,6 +16,12 @@ import psycopg
 from spine_harness.deployment import pgconf
 
 DEFAULT_WORK_MEM_MIB = 4
+DEFAULT_MAX_WAL_SIZE_MIB = 1024
+# WAL one write-burst benchmark writes on each side: past the default max_wal_size (a
+# checkpoint is requested at about max_wal_size / (1 + checkpoint_completion_target), so the
+# defaults checkpoint about twice) and short of the tuned file's distance (4 GB: none).
+BURST_WAL_MIB = 1.25 * DEFAULT_MAX_WAL_SIZE_MIB
+BURST_DOCUMENT = "burst.pdf"
 
 # The Spine's hot reads: a user's latest signatures (an index range), the profile, and the
 # week's busiest certificates (a scan of the whole log, larger than the default 128 MB buffers).
@@ -30,7 +36,7 @@ SPILLING_SORT = ("select max(r) from (select row_number() over (order by documen
                  " from gesign.signing_logs where id between %(lo)s::bigint and %(lo)s::bigint + %(n)s::bigint) s")
 WRITE_BURST = ("insert into gesign.signing_logs (user_id, certificate_id, document_hash, document_name,"
                " signature_algorithm) select user_id, certificate_id, sha256((id || '-' || random())::bytea),"
-               " 'burst.pdf', 'Ed25519' from gesign.signing_logs where id between %(lo)s::bigint"
+               f" '{BURST_DOCUMENT}', 'Ed25519' from gesign.signing_logs where id between %(lo)s::bigint"
                " and %(lo)s::bigint + %(n)s::bigint")
 # A share of the users' logs in index order: an index scan (random heap reads, cheap at the
 # tuned random_page_cost) or a bitmap scan and a sort (at the default's).
@@ -132,6 +138,29 @@ def plan_flip(conn: psycopg.Connection, tuned: dict[str, str]) -> tuple[float, s
         if _scan_kind(default_plan) != _scan_kind(tuned_plan):
             return fraction, default_plan, tuned_plan
     return None
+
+
+def wal_lsn(conn: psycopg.Connection) -> int:
+    """The server's WAL insert position, in bytes."""
+    return conn.execute("select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint").fetchone()[0]
+
+
+def burst_rows(conn: psycopg.Connection, wal_mib_per_round: float, total_rows: int) -> int:
+    """Rows per write-burst round that write about `wal_mib_per_round` of WAL, measured with one
+    probe burst (rolled back: the probe's WAL is written all the same, its rows are not kept)."""
+    probe = min(20_000, total_rows - 1)
+    with conn.transaction(force_rollback=True):
+        before = wal_lsn(conn)
+        conn.execute(WRITE_BURST, {"lo": 1, "n": probe})
+        per_row = max(1.0, (wal_lsn(conn) - before) / (probe + 1))
+    return max(1000, int(wal_mib_per_round * 2**20 / per_row))
+
+
+def remove_bursts(conn: psycopg.Connection) -> int:
+    """Delete the write bursts' rows and vacuum, so the workloads after them see the same table."""
+    removed = conn.execute("delete from gesign.signing_logs where document_name = %s", (BURST_DOCUMENT,)).rowcount
+    conn.execute("vacuum analyze gesign.signing_logs")
+    return removed
 
 
 def tuned_work_mem_mib(tuned: dict[str, str]) -> float:

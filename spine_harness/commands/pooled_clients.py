@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per step (default: %(default)g)")
     parser.add_argument("--think", type=positive_number, default=1.0, metavar="SECONDS",
                         help="mean think time between a client's requests (default: %(default)g)")
+    parser.add_argument("--spawn-rate", type=positive_number, default=100.0, metavar="PER_SECOND",
+                        help="new clients per second at each step (default: %(default)g)")
     parser.add_argument("--processes", type=whole_number(1, 64), default=1, help="Locust processes (default: 1)")
     parser.add_argument("--slo-p95-ms", type=positive_number, default=100.0)
     parser.add_argument("--users", type=positive_int, default=10_000,
@@ -50,6 +52,7 @@ def _kind(settings, plan: pooled.PooledPlan):
 
 def run(args: argparse.Namespace) -> int:
     plan = pooled.PooledPlan(clients=tuple(args.clients), step_seconds=args.step, think_seconds=args.think,
+                             spawn_rate=args.spawn_rate,
                              processes=args.processes, slo_p95_ms=args.slo_p95_ms)
     settings = settings_from(args, memory_limits=args.memory_limits or None)
     # Before the servers start: a local PgBouncer inherits this process's open-files limit.
