@@ -33,6 +33,7 @@ from spine_harness.targets import Target
 HARNESS_CLIENTS = 20
 LOCUSTFILE = "load/pooled_clients.py"
 SAMPLE_EVERY_S = 1.0
+SETTLE_S = 2.0              # after the last client of a step connected, before "held" windows count
 STAGE_SKIP = (0.25, 0.05)   # of each step, left out of the sampled figures: the spawn, the step change
 
 
@@ -48,6 +49,7 @@ class PooledPlan:
     spawn_rate: float = 100.0    # new clients per second at each step
     processes: int = 1
     slo_p95_ms: float = 100.0
+    sample_seconds: float = 3.0  # Locust's statistics window
 
     @property
     def max_client_conn(self) -> int:
@@ -175,6 +177,23 @@ def _test_start(samples: list[Sample], baseline: int) -> float:
     return samples[0].t if samples else 0.0
 
 
+def held_p95(data: dict, samples: list[Sample], start: float, baseline: int, clients: int) -> float | None:
+    """p95 while the step's clients are all connected: from the windows that begin SETTLE_S after
+    the pooler first held them all (so the arrival of the step's new clients, each one a SCRAM
+    login at the pooler, is left out). The worst of those windows' p95s: the step's p95 over them
+    is at most that (in each window at most 5% of the requests took longer)."""
+    connected = next((s.t for s in samples if s.clients - baseline >= clients), None)
+    if connected is None:
+        return None
+    worst, previous_end = None, 0.0
+    for w in data["windows"]:
+        p95 = w["by_name"].get(TOTAL, {}).get("p95_ms")
+        if w["users"] == clients and start + previous_end >= connected + SETTLE_S and p95 is not None:
+            worst = p95 if worst is None else max(worst, p95)
+        previous_end = w["end_s"]
+    return worst
+
+
 def summarise(plan: PooledPlan, data: dict, samples: list[Sample], baseline: int) -> list[dict]:
     """One row per step: Locust's figures for the stage beside the sampled pooler and CPU."""
     start = _test_start(samples, baseline)
@@ -192,6 +211,7 @@ def summarise(plan: PooledPlan, data: dict, samples: list[Sample], baseline: int
             "clients": clients, "requests": total.get("requests", 0), "errors": total.get("failures", 0),
             "rps": total.get("rps"), "p50_ms": total.get("p50_ms"), "p95_ms": total.get("p95_ms"),
             "p99_ms": total.get("p99_ms"),
+            "held_p95_ms": held_p95(data, samples, start, baseline, clients),
             "clients_held": max((s.clients - baseline for s in window), default=None),
             "clients_waiting_max": max((s.waiting for s in window), default=None),
             "server_connections_max": max((s.servers for s in window), default=None),
@@ -201,14 +221,16 @@ def summarise(plan: PooledPlan, data: dict, samples: list[Sample], baseline: int
 
 
 def verdict(plan: PooledPlan, rows: list[dict], run_errors: int, pool_size: int) -> tuple[bool, list[str]]:
-    """The goal at the top step: no errors, p95 within the SLO, every client held at once, on
-    no more server connections than the pool."""
+    """The goal at the top step: no errors, p95 within the SLO while every client is held at once
+    (the held p95; the step's whole p95, arrivals included, is reported beside it), on no more
+    server connections than the pool."""
     top = rows[-1]
     failures = []
     if run_errors:
         failures.append(f"{run_errors} errors in the run")
-    if top["p95_ms"] is None or top["p95_ms"] > plan.slo_p95_ms:
-        failures.append(f"p95 {top['p95_ms']} ms at {top['clients']} clients exceeds the SLO {plan.slo_p95_ms:g} ms")
+    if top["held_p95_ms"] is None or top["held_p95_ms"] > plan.slo_p95_ms:
+        failures.append(f"p95 {top['held_p95_ms']} ms with {top['clients']} clients held exceeds the SLO "
+                        f"{plan.slo_p95_ms:g} ms")
     if top["clients_held"] is None or top["clients_held"] < top["clients"]:
         failures.append(f"the pooler held {top['clients_held']} of {top['clients']} clients at once")
     if pool_size and (top["server_connections_max"] or 0) > pool_size:
@@ -220,7 +242,7 @@ def locust_command(plan: PooledPlan, out_dir: Path) -> list[str]:
     cmd = ["locust", "-f", LOCUSTFILE, "--headless", "--only-summary",
            "--spine-ramp", ",".join(map(str, plan.clients)), "--spine-ramp-step", f"{plan.step_seconds:g}",
            "--spine-think", f"{plan.think_seconds:g}", "--spine-spawn-rate", f"{plan.spawn_rate:g}", "--slo-p95-ms", f"{plan.slo_p95_ms:g}",
-           "--spine-report", str(out_dir)]
+           "--spine-sample", f"{plan.sample_seconds:g}", "--spine-report", str(out_dir)]
     if plan.processes > 1:
         cmd += ["--processes", str(plan.processes)]
     return cmd
@@ -273,12 +295,12 @@ def measure(target: Target, attach: Path, plan: PooledPlan, report_dir: Path, pr
 
 def table(result: dict) -> list[str]:
     """The figures as text lines (the command prints them; the report has its own table)."""
-    lines = [f"{'clients':>8} {'held':>6} {'servers':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} "
-             f"{'locust cores':>12}"]
+    lines = [f"{'clients':>8} {'held':>6} {'servers':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+             f"{'held p95':>8} {'errors':>6} {'locust cores':>12}"]
     for r in result["steps"]:
         lines.append(f"{r['clients']:>8} {_fmt(r['clients_held']):>6} {_fmt(r['server_connections_max']):>7} "
-                     f"{_fmt(r['rps']):>7} {_fmt(r['p50_ms']):>7} {_fmt(r['p95_ms']):>7} {r['errors']:>6} "
-                     f"{_fmt(r['locust_cpu_cores']):>12}")
+                     f"{_fmt(r['rps']):>7} {_fmt(r['p50_ms']):>7} {_fmt(r['p95_ms']):>7} "
+                     f"{_fmt(r['held_p95_ms']):>8} {r['errors']:>6} {_fmt(r['locust_cpu_cores']):>12}")
     return lines
 
 

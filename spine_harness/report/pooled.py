@@ -9,7 +9,8 @@ from pathlib import Path
 from spine_harness.config.paths import REPO_ROOT
 
 POOLED_CLIENTS = REPO_ROOT / "reports" / "pooled-clients.json"
-HEADERS = ["clients", "held at once", "server connections", "req/s", "p50 ms", "p95 ms", "errors", "Locust cores"]
+HEADERS = ["clients", "held at once", "server connections", "req/s", "p50 ms", "p95 ms (step)",
+           "p95 ms (all held)", "errors", "Locust cores"]
 
 
 def _read(path: Path) -> dict | None:
@@ -25,7 +26,7 @@ def _cell(value) -> str:
 
 def rows(result: dict) -> list[list[str]]:
     return [[_cell(s[k]) for k in ("clients", "clients_held", "server_connections_max", "rps", "p50_ms", "p95_ms",
-                                   "errors", "locust_cpu_cores")] for s in result["steps"]]
+                                   "held_p95_ms", "errors", "locust_cpu_cores")] for s in result["steps"]]
 
 
 def summary(result: dict) -> str:
@@ -34,7 +35,8 @@ def summary(result: dict) -> str:
     return (f"{verdict}. Pool of {result['pooler']['default_pool_size']} server connections, client limit "
             f"{result['pooler']['max_client_conn']} for the run; think time {plan['think_seconds']:g} s, "
             f"{plan['step_seconds']:g} s per step, {plan['processes']} Locust process(es) on {result['machine_cpus']} "
-            f"CPUs, SLO p95 {plan['slo_p95_ms']:g} ms; load average {result['load_average'][0]} -> "
+            f"CPUs, SLO p95 {plan['slo_p95_ms']:g} ms (judged while every client is held: the step's p95 also "
+            f"counts the new clients' arrival, each a SCRAM login at the pooler); load average {result['load_average'][0]} -> "
             f"{result['load_average'][1]}. Command: {result['command']}")
 
 
