@@ -56,3 +56,15 @@ def test_bad_client_counts_are_one_line():
     proc = subprocess.run([sys.executable, "-m", "spine_harness", "pooled-clients", "--clients", "500,100"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "rising user counts" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_held_p95_leaves_out_the_arrival_of_a_steps_clients():
+    # Locust's windows (seconds since the test started) and the pooler's samples (seconds since
+    # Locust was launched, the test starting 1 s later): 100 clients all connected at t=4.
+    windows = [{"end_s": 3.0, "users": 100, "by_name": {pooled.TOTAL: {"p95_ms": 900.0}}},
+               {"end_s": 6.0, "users": 100, "by_name": {pooled.TOTAL: {"p95_ms": 40.0}}},
+               {"end_s": 9.0, "users": 100, "by_name": {pooled.TOTAL: {"p95_ms": 60.0}}}]
+    samples = [pooled.Sample(t, clients, 0, 10, 0.0) for t, clients in ((1.0, 2), (2.0, 50), (4.0, 102), (8.0, 102))]
+    assert pooled._test_start(samples, baseline=2) == 1.0
+    assert pooled.held_p95({"windows": windows}, samples, start=1.0, baseline=2, clients=100) == 60.0
+    assert pooled.held_p95({"windows": windows}, samples, start=1.0, baseline=2, clients=200) is None
