@@ -22,7 +22,7 @@ class BudgetReport:
         for row in self.budget.table():
             terminalreporter.write_line(row)
         terminalreporter.write_line(f"verdict: {'fits' if self.budget.fits else 'DOES NOT FIT'} "
-                                    f"(work_mem counted {memory.WORK_MEM_NODES} nodes per query)")
+                                    f"(work_mem counted as a sort and a hash per query)")
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,24 @@ def test_a_failed_operation_is_reported_as_a_failure(seeded):
     client = DatabaseClient(seeded.api_dsn, events)
     try:
         client.run(ops.SIGNING_LOG_INSERT, USERS + 1)   # no such user: RLS refuses the insert
+        # The pipeline skipped the failed transaction's COMMIT: the client rolled it back, so
+        # the same connection serves the next operation.
+        profile = client.run(ops.PROFILE_READ, 3)
     finally:
         client.close()
-    assert len(events.fired) == 1 and events.fired[0]["exception"] is not None
+    assert len(events.fired) == 2 and events.fired[0]["exception"] is not None
+    assert events.fired[1]["exception"] is None and profile[0][0] == population.user_id(3)
+
+
+def test_the_pipelined_settings_stay_transaction_local(seeded):
+    client = DatabaseClient(seeded.api_dsn, RecordedEvents())
+    try:
+        client.run(ops.PROFILE_READ, 5)
+        after = client.conn.execute("select current_user, coalesce(current_setting('request.jwt.claims', true), '')"
+                                    ).fetchone()
+    finally:
+        client.close()
+    assert after == ("authenticator", ""), "the role and claims outlived their transaction"
 
 
 @pytest.mark.parametrize("op", ops.OPERATIONS, ids=[op.name for op in ops.OPERATIONS])

@@ -75,7 +75,7 @@ def test_budget_arithmetic():
                             "maintenance_work_mem = 256MB\nautovacuum_work_mem = 128MB\nautovacuum_max_workers = 2\n"
                             "wal_buffers = -1\n")
     b = memory.budget(settings, 4096)
-    assert [line.mib for line in b.lines] == [1024, 4 * 104 * memory.WORK_MEM_NODES, 256, 16]
+    assert [line.mib for line in b.lines] == [1024, 4 * 104 * (1 + memory.HASH_MEM_MULTIPLIER_DEFAULT), 256, 16]
     assert b.fits and b.headroom_mib == 4096 - b.total_mib
     assert "headroom" in b.table()[-1]
 

@@ -5,6 +5,8 @@ command it runs is printed, so the same run can be repeated by hand."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -33,12 +35,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slo-p95-ms", type=positive_number, default=100.0)
     parser.add_argument("--processes", type=positive_int, default=1, help="Locust processes (default: 1)")
     parser.add_argument("--report", type=Path, default=Path("reports/capacity"), help="(default: %(default)s)")
+    parser.add_argument("--no-memory-limits", dest="memory_limits", action="store_false",
+                        help="run the local servers without their memory cgroups (default: db 8 GiB, supavisor 2 GiB)")
+
+
+def write_cgroup_figures(target, out_dir: Path) -> Path | None:
+    """The local servers' own cgroup accounting after the run (usage, peak, failcnt, OOM
+    kills), beside the capacity report; None where the servers run in no harness group."""
+    from spine_harness.capacity.sampling import _pid_from_file, pooler_console, pooler_setting
+    from spine_harness.servers.cgroup import group_of
+    pids = {}
+    with contextlib.suppress(Exception):
+        with connect(target.direct_dsn, autocommit=True) as conn:
+            pids["db"] = _pid_from_file(Path(conn.execute("show data_directory").fetchone()[0]) / "postmaster.pid")
+        with pooler_console(target.pooler_admin_dsn) as console:
+            pids["supavisor"] = _pid_from_file(pooler_setting(console, "pidfile"))
+    figures = {s: g.accounting().as_dict() for s, pid in pids.items() if (g := group_of(pid)) is not None}
+    if not figures:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "cgroups.json"
+    path.write_text(json.dumps(figures, indent=1))
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
     if args.spine_attach is None:
         print("starting the local Spine ...", flush=True)
-    settings = settings_from(args)
+    settings = settings_from(args, memory_limits=args.memory_limits or None)
     with started_with_attach_file(settings) as (attach, target):
         if not target.writable:
             print(f"capacity: target '{target.title}' is read-only: set SPINE_ALLOW_WRITES=1 to seed it")
@@ -54,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"running: {' '.join(locust)} --spine-attach <attach file>  "
               f"(about {len(args.ramp) * args.step:.0f}s)", flush=True)
         code = subprocess.run([sys.executable, "-m", *locust], cwd=REPO_ROOT,
-                              env=child_environment(settings.replace(attach=attach))).returncode
+                              env=child_environment(settings.replace(attach=attach, memory_limits=False))).returncode
+        if target.direct_dsn and (cg := write_cgroup_figures(target, args.report)):
+            print(f"cgroup figures: {cg}", flush=True)
     if code == 0:
         print(f"capacity report: {args.report / 'capacity.html'} (and capacity.json, windows.csv, stages.csv, "
               "server.csv)")

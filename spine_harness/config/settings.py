@@ -52,6 +52,8 @@ FIELDS = (
           "the stack definition under test (default: the repository's stack/)"),
     Field("reports_dir", "--spine-reports", "SPINE_REPORTS", "path",
           "where results records and reports go (default: reports/)"),
+    Field("memory_limits", "--spine-memory-limits", "SPINE_MEMORY_LIMITS", "flag",
+          "local target: run Postgres and PgBouncer in memory cgroups at their compose limits (db, supavisor)"),
     Field("mfa_keyring", "--spine-mfa-keyring", "SPINE_MFA_KEYRING", "secret",
           "the MFA keyring, `version:base64` pairs of 32-byte keys (default: a fresh key per run)"),
     Field("mfa_key_version", "--spine-mfa-key-version", "SPINE_MFA_KEY_VERSION", "text",
@@ -102,6 +104,7 @@ class Settings:
     allow_writes: bool = False
     stack_dir: Path = STACK_DIR
     reports_dir: Path = REPO_ROOT / "reports"
+    memory_limits: bool = False
     mfa_keyring: str | None = dataclasses.field(default=None, repr=False)
     mfa_key_version: str | None = None
     mfa_implementation: str | None = None

@@ -39,3 +39,24 @@ def request(conn: psycopg.Connection, claims: dict, *, commit: bool = False,
             (role, json.dumps(claims), method, path),
         )
         yield cur
+
+
+# The same request as one simple-query string (BEGIN, the four settings, the statements, COMMIT),
+# for a client that binds its parameters itself (psycopg.ClientCursor): one round trip instead of
+# one per statement, with the same transaction and the same transaction-local settings.
+_SETTINGS_SQL = ("select set_config('role', %(request_role)s, true),"
+                 " set_config('request.jwt.claims', %(request_claims)s, true),"
+                 " set_config('request.method', %(request_method)s, true),"
+                 " set_config('request.path', %(request_path)s, true)")
+SCRIPT_LEAD = 2   # results before the statements' own: BEGIN and the settings
+
+
+def request_script(statements: tuple[str, ...]) -> str:
+    """One PostgREST-style request as a single string; run it with `request_params` merged into
+    the statements' parameters, on a client-side binding cursor."""
+    return "; ".join(("begin", _SETTINGS_SQL, *statements, "commit"))
+
+
+def request_params(claims: dict, method: str = "GET", path: str = "/") -> dict:
+    return {"request_role": claims.get("role") or "anon", "request_claims": json.dumps(claims),
+            "request_method": method, "request_path": path}

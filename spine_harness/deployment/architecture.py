@@ -29,7 +29,7 @@ SERVICES: dict[str, Service] = {s.name: s for s in (
     Service("analytics", 512, 256, "Logflare"),
     Service("imgproxy", 256, 128, "image transformation"),
     Service("meta", 256, 128, "postgres-meta"),
-    Service("studio", 256, 128, "Studio dashboard"),
+    Service("studio", 512, 256, "Studio dashboard"),
     Service("vector", 256, 128, "log shipping"),
 )}
 

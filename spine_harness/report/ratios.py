@@ -49,7 +49,18 @@ class Ratio:
 
 
 RLS_QUERIES = ("profile_read", "certificate_list", "signing_log_page", "signing_log_insert")
-WORKLOADS = ("read_mostly", "write_signing_logs")
+# The tuning benchmark's workloads (load/bench_tuning.py) and their goals: tuned over defaults.
+TUNING_GOALS = {"read_mix": 1.2, "spilling_sort": 1.5, "write_burst": 1.0, "plan_random_page_cost": None}
+# Groups of the stack's lines measured alone on the defaults (spine_harness.capacity.tuning_workloads.GROUPS).
+TUNING_GROUPS = ("shared_buffers", "work_mem", "checkpoints", "planner")
+
+# Goals shown and judged but not enforced by the gate, with why. One real run under the 8 GiB db
+# cgroup (100k users, 15 rounds) missed these two: the cgroup keeps the defaults' reads and spilled
+# sorts in its page cache, so shared_buffers and work_mem buy little there.
+TUNING_ADVISORY = {
+    "read_mix": "missed under the db cgroup in the one real run (1.05x); under review",
+    "spilling_sort": "missed under the db cgroup in the one real run (1.08x); the spill stays in page cache",
+}
 
 RATIOS: tuple[Ratio, ...] = (
     *(Ratio("RLS cost", f"rls:{q}", "policy", "service_role", 1.3, "at_most",
@@ -58,11 +69,13 @@ RATIOS: tuple[Ratio, ...] = (
     *(Ratio("RLS cost (slow policy)", f"rls:{q}", "policy_per_row_uid", "service_role", None, "at_most",
             "the same with the policy written the slow way (auth.uid() per row), for comparison")
       for q in RLS_QUERIES[:3]),
-    *(Ratio("Tuning", f"tuning:{w}", "tuned", "defaults", 1.2 if w == "read_mostly" else 1.0, "at_least",
-            "speed-up of the stack's postgresql.conf over Postgres defaults on the same data",
-            advisory="measured with the machine's page cache behind the defaults, not under the db "
-                     "container's memory limit")
-      for w in WORKLOADS),
+    *(Ratio("Tuning", f"tuning:{w}", "tuned", "defaults", goal, "at_least",
+            "speed-up of the stack's postgresql.conf over Postgres defaults on the same data, both in the db cgroup",
+            advisory=TUNING_ADVISORY.get(w, ""))
+      for w, goal in TUNING_GOALS.items()),
+    *(Ratio("Tuning attribution", f"tuning:{w}", f"{g} alone", "defaults", None, "at_least",
+            f"speed-up of the stack's {g} line(s) alone on top of Postgres defaults")
+      for g in TUNING_GROUPS for w in TUNING_GOALS),
     Ratio("Pooling", "pooling:connect", "pooled", "direct", None, "at_least",
           "speed-up of connecting through the pooler over connecting to Postgres directly"),
     Ratio("Pooling", "pooling:short_transaction", "pooled", "direct", None, "at_least",

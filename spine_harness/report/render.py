@@ -10,6 +10,8 @@ from pathlib import Path
 
 from spine_harness.deployment.architecture import SERVICES
 from spine_harness.report import inputs, plots
+from spine_harness.report import memory as memory_sections
+from spine_harness.report import pooled as pooled_section
 from spine_harness.report.inputs import BenchRun
 from spine_harness.report.ratios import RATIOS, Ratio
 from spine_harness.runs import records
@@ -145,6 +147,7 @@ def markdown(report: Report) -> str:
         lines += ["", f"## Last capacity run ({report.capacity.get('generated_at', '?')}, "
                       f"SLO p95 {report.capacity.get('slo_p95_ms', '?')} ms)", ""]
         lines += [f"- {s}" for s in report.capacity_sentences]
+    lines += memory_sections.markdown() + pooled_section.markdown()
     return "\n".join(lines) + "\n"
 
 
@@ -208,6 +211,7 @@ def html_page(report: Report) -> str:
     parts.append("<h2>Trends over saved runs</h2>")
     parts.append("<div class='plots'>" + "".join(f"<img alt='trend' src='{i}'>" for i in trend_imgs) + "</div>"
                  if trend_imgs else "<p>No saved benchmark runs yet (make bench saves one).</p>")
+    parts.append(memory_sections.html_section() + pooled_section.html_section())
     parts.append("</body></html>")
     return "".join(parts)
 

@@ -40,7 +40,8 @@ class LocalPgBouncer:
 
     def __init__(self, upstream_host: str, upstream_port: int, users: dict[str, str], *,
                  pool_mode: str = "transaction", default_pool_size: int = 20, max_client_conn: int = 100,
-                 label: str = "pgbouncer", extra: dict[str, str] | None = None):
+                 label: str = "pgbouncer", extra: dict[str, str] | None = None, cgroup=None):
+        """`cgroup` (a created servers.cgroup.MemoryCgroup): PgBouncer starts inside it."""
         if not PGBOUNCER_BIN.exists():
             raise RuntimeError(f"PgBouncer is not installed ({PGBOUNCER_BIN}): run `make setup`")
         self.upstream_host = upstream_host
@@ -51,6 +52,7 @@ class LocalPgBouncer:
         self.max_client_conn = max_client_conn
         self.extra = extra or {}
         self.label = label
+        self.cgroup = cgroup
         self.host = "127.0.0.1"
         self.port = 0
         self.workdir: Path | None = None
@@ -101,7 +103,8 @@ class LocalPgBouncer:
         self.workdir = make_workdir(self.label)
         self.port = free_port()
         ini = self._write_config()
-        self.process = ServerProcess(self.label, [str(PGBOUNCER_BIN), str(ini)], self.workdir / "pgbouncer.log")
+        self.process = ServerProcess(self.label, [str(PGBOUNCER_BIN), str(ini)], self.workdir / "pgbouncer.log",
+                                     cgroup=self.cgroup)
         self.process.start()
 
         def probe() -> bool:

@@ -25,15 +25,18 @@ class LocalPostgres:
     """A throwaway cluster: initdb, start, ready, stop, and the directory gone afterwards."""
 
     def __init__(self, password: str, *, conf: Path | None = STACK_POSTGRESQL_CONF, hba: Path = STACK_PG_HBA,
-                 label: str = "postgres"):
+                 label: str = "postgres", cgroup=None):
         """`conf=None` keeps the postgresql.conf initdb wrote: Postgres' defaults, the baseline
-        the tuning benchmark compares the stack's file against."""
+        the tuning benchmark compares the stack's file against. `cgroup` (a created
+        servers.cgroup.MemoryCgroup): the postmaster starts inside it, so it and every backend
+        live under its limit."""
         if not (PG_BIN / "postgres").exists():
             raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}): run `make setup`")
         self.password = password
         self.conf = conf
         self.hba = hba
         self.label = label
+        self.cgroup = cgroup
         self.host = "127.0.0.1"
         self.port = 0
         self.workdir: Path | None = None
@@ -77,7 +80,7 @@ class LocalPostgres:
             [str(PG_BIN / "postgres"), "-D", str(self.datadir),
              "-c", f"port={self.port}", "-c", f"listen_addresses={self.host}",
              "-c", f"unix_socket_directories={socket_dir}"],
-            self.workdir / "postgres.log",
+            self.workdir / "postgres.log", cgroup=self.cgroup,
         )
         self.process.start()
         self.wait_ready(timeout)

@@ -114,8 +114,11 @@ class ServerProcess:
     """One long-running child whose output goes to a log file we can quote."""
 
     def __init__(self, name: str, cmd: Sequence[str], log_path: Path, *, as_server_user: bool = True,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, cgroup=None):
+        """`cgroup` (a servers.cgroup.MemoryCgroup): the child moves itself into it before it
+        execs, so everything the server allocates is charged to the group from the start."""
         self.name = name
+        self.cgroup = cgroup
         self.cmd = list(cmd)
         self.log_path = log_path
         self.as_server_user = as_server_user
@@ -128,10 +131,15 @@ class ServerProcess:
             self.proc = subprocess.Popen(
                 self.cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 user=server_user() if self.as_server_user else None,
-                preexec_fn=_die_with_parent, env=self.env, start_new_session=True,
+                preexec_fn=self._preexec, env=self.env, start_new_session=True,
             )
         finally:
             log.close()
+
+    def _preexec(self) -> None:
+        _die_with_parent()
+        if self.cgroup is not None:
+            self.cgroup.join_self()
 
     @property
     def running(self) -> bool:

@@ -14,8 +14,9 @@ import json
 import os
 import secrets
 import shutil
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg
@@ -26,9 +27,11 @@ from spine_harness.database import schema_files as spine_sql
 from spine_harness.deployment import service_env
 from spine_harness.keys import asymmetric, tokens
 from spine_harness.config.paths import STACK_DIR
+from spine_harness.deployment.architecture import SERVICES
+from spine_harness.servers import cgroup as cgroups
 from spine_harness.servers.pgbouncer import LocalPgBouncer, settings_from_supavisor
 from spine_harness.servers.postgres import STACK_POSTGRESQL_CONF, LocalPostgres
-from spine_harness.servers.process import sweep_stale_workdirs
+from spine_harness.servers.process import server_user, sweep_stale_workdirs
 from spine_harness.config.settings import Settings
 from spine_harness.targets.kind import TargetKind
 from spine_harness.targets.model import Capability, Target
@@ -80,19 +83,41 @@ def pooler_defaults(stack_dir: Path = STACK_DIR) -> tuple[int, int]:
     return found["default_pool_size"], found["max_client_conn"]
 
 
+# The architecture's services the local servers stand in for: Postgres is `db`, PgBouncer `supavisor`.
+LIMITED_SERVICES = ("db", "supavisor")
+
+
+def architecture_limits() -> dict[str, float]:
+    """The compose memory limits of the services the local servers stand in for (MiB)."""
+    return {name: SERVICES[name].limit_mib for name in LIMITED_SERVICES}
+
+
 class LocalSpine(TargetKind):
     """Start, hand out a Target, stop. Use `started()` or the instance as a context manager, so
     stop always runs. `pooler_extra` sets PgBouncer settings beyond the stack's (a fault test
-    copies the target's recovery settings into a private pair)."""
+    copies the target's recovery settings into a private pair).
+
+    `memory_limits` runs Postgres and PgBouncer each in a memory cgroup, as their containers
+    run: True for the architecture's limits (db 8 GiB, supavisor 2 GiB), a mapping
+    {"db": MiB, "supavisor": MiB} for others (the tests' small ones), None for the settings'
+    choice (`--spine-memory-limits`). Where the machine has no writable memory controller the
+    run says so in one line and goes on without limits."""
 
     name = "local"
 
     def __init__(self, settings: Settings | None = None, postgres_conf: Path | None = STACK_POSTGRESQL_CONF,
-                 pooler_extra: dict[str, str] | None = None, label: str = "") -> None:
+                 pooler_extra: dict[str, str] | None = None, label: str = "",
+                 memory_limits: bool | Mapping[str, float] | None = None) -> None:
         super().__init__(settings)
         self.postgres_conf = postgres_conf
         self.pooler_extra = dict(pooler_extra or {})
         self.label = label
+        if memory_limits is None:
+            memory_limits = self.settings.memory_limits
+        self.memory_limits: dict[str, float] = (
+            architecture_limits() if memory_limits is True else dict(memory_limits or {}))
+        self.cgroups: dict[str, cgroups.MemoryCgroup] = {}
+        self.memory_limits_note: str | None = None
         self.password = secrets.token_urlsafe(24)
         # A fresh secret per run, as generate-secrets.sh makes one per deployment: the token-
         # hygiene and JWT-to-role suites judge the local target like any other.
@@ -108,8 +133,11 @@ class LocalSpine(TargetKind):
     def start(self) -> Target:
         t0 = time.perf_counter()
         sweep_stale_workdirs()
+        cgroups.sweep_stale()
         try:
-            self.postgres = LocalPostgres(self.password, conf=self.postgres_conf).start()
+            self._create_cgroups()
+            self.postgres = LocalPostgres(self.password, conf=self.postgres_conf,
+                                          cgroup=self.cgroups.get("db")).start()
             self._build_databases()
             self.pgbouncer = self.start_pooler(label=f"pgbouncer-{self.label}" if self.label else "pgbouncer")
         except BaseException:
@@ -125,7 +153,23 @@ class LocalSpine(TargetKind):
             self.postgres.host, self.postgres.port,
             {"postgres": self.password, "authenticator": self.password},
             **pooler_settings(stack_dir or self.settings.stack_dir), label=label, extra=self.pooler_extra,
+            cgroup=self.cgroups.get("supavisor"),
         ).start()
+
+    def _create_cgroups(self) -> None:
+        if not self.memory_limits:
+            return
+        if (why := cgroups.unavailable_reason()):
+            self.memory_limits_note = f"memory limits: {why}; the local servers run without them"
+            print(self.memory_limits_note, file=sys.stderr, flush=True)
+            return
+        for service, limit in self.memory_limits.items():
+            label = f"{self.label}-{service}" if self.label else service
+            self.cgroups[service] = cgroups.MemoryCgroup(label).create(limit, owner=server_user())
+
+    def memory_accounting(self) -> dict[str, cgroups.MemoryAccounting]:
+        """Each limited service's cgroup figures now (empty when the servers run unlimited)."""
+        return {service: group.accounting() for service, group in self.cgroups.items() if group.path}
 
     def _build_databases(self) -> None:
         with psycopg.connect(self.postgres.dsn(), autocommit=True) as conn:
@@ -180,9 +224,13 @@ class LocalSpine(TargetKind):
             self.drop_database(name)
 
     def stop(self) -> None:
-        for server in (self.pgbouncer, self.postgres):
-            if server is not None:
-                server.stop()
+        try:
+            for server in (self.pgbouncer, self.postgres):
+                if server is not None:
+                    server.stop()
+        finally:
+            for group in self.cgroups.values():
+                group.remove()
 
     # --- as a target kind ---------------------------------------------------------------------
     @property

@@ -34,11 +34,12 @@ def kind_for(settings: Settings) -> TargetKind:
 
 
 @contextlib.contextmanager
-def started_with_attach_file(settings: Settings) -> Iterator[tuple[Path, Target]]:
+def started_with_attach_file(settings: Settings, kind: TargetKind | None = None) -> Iterator[tuple[Path, Target]]:
     """The target started (or attached) once, with an attach file for the processes that judge
     it (a child pytest run, locust): the file given, or one written for the run (mode 0600)
-    and removed with it."""
-    with kind_for(settings).started() as target:
+    and removed with it. `kind`: a target built by the caller (a local Spine with a run's own
+    pooler limits) instead of the one the settings select."""
+    with (kind or kind_for(settings)).started() as target:
         if settings.attach is not None:
             yield settings.attach, target
             return

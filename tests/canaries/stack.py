@@ -109,7 +109,7 @@ stack_canary(
 
 stack_canary(
     "work_mem_over_budget", "work_mem 64MB: 200 connections could take far more than the 8 GB limit",
-    _edit("volumes/db/postgresql.conf", "work_mem = 10MB", "work_mem = 64MB"),
+    _edit("volumes/db/postgresql.conf", "work_mem = 6MB ", "work_mem = 64MB "),
     (MEMORY,), (f"{MEMORY}::test_postgres_fits_its_memory_limit",))
 
 # --- kong.yml -----------------------------------------------------------------------------------
