@@ -93,7 +93,7 @@ def test_bench_noise_within_the_threshold_passes(tmp_path):
     assert bench_regression_step(tmp_path, 0.25).ok
 
 
-def _saved_run(storage: Path, ratios: dict[tuple[str, str, str], float]) -> None:
+def _saved_ratios(storage: Path, ratios: dict[tuple[str, str, str], float]) -> None:
     """A saved pytest-benchmark run whose interleaved ratios (group, case, baseline case) ->
     t(case) / t(baseline) are the given ones."""
     benchmarks = [{"group": group, "name": f"test_{group}", "stats": {"mean": r, "min": r, "median": r},
@@ -108,7 +108,7 @@ def _saved_run(storage: Path, ratios: dict[tuple[str, str, str], float]) -> None
 def test_the_gate_enforces_the_goals_the_report_judges(tmp_path):
     """rls:signing_log_insert at 1.47x misses its 1.3x goal: the gate says no, as the report does."""
     from spine_harness.runs.predeploy import bench_goals_step
-    _saved_run(tmp_path, {("rls:signing_log_insert", "policy", "service_role"): 1.47,
+    _saved_ratios(tmp_path, {("rls:signing_log_insert", "policy", "service_role"): 1.47,
                           ("rls:profile_read", "policy", "service_role"): 1.1})
     step = bench_goals_step(tmp_path)
     assert not step.ok and "rls:signing_log_insert 1.47x" in step.detail, step.detail
@@ -119,7 +119,7 @@ def test_an_advisory_goal_is_reported_not_enforced(tmp_path):
     from spine_harness.runs.predeploy import bench_goals_step
     advisory = next(r for r in RATIOS if r.advisory and r.goal)
     # twice the goal's wrong side: t(numerator) / t(baseline) of 2.0 is 2.0x or 0.5x by the ratio's kind
-    _saved_run(tmp_path, {("rls:profile_read", "policy", "service_role"): 1.1,
+    _saved_ratios(tmp_path, {("rls:profile_read", "policy", "service_role"): 1.1,
                           (advisory.group, advisory.numerator, advisory.baseline): 2.0 if advisory.kind == "at_least"
                           else advisory.goal * 2})
     step = bench_goals_step(tmp_path)

@@ -1,5 +1,5 @@
 """The executed memory proof on a small rehearsal (64 MB shared_buffers, 10 connections, a
-256 MiB group): it drives every session to the barrier and passes when the static proof holds,
+320 MiB group): it drives every session to the barrier and passes when the static proof holds,
 and it fails, saying the proof is wrong, when Postgres takes more than the proof counts."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ SMALL = (("shared_buffers", "64MB"), ("max_connections", "10"), ("work_mem", "4M
          ("wal_buffers", "-1"), ("min_wal_size", "80MB"), ("max_wal_size", "1GB"))
 
 
-def _run(*extra, limit=256):
+def _run(*extra, limit=320):
     plan = memory_proof.ProofPlan(overrides=SMALL + extra, limit_mib=limit, hold_seconds=1, timeout_seconds=120)
     return memory_proof.run(plan)
 
