@@ -131,3 +131,14 @@ def test_a_blank_page_is_judged_broken(tmp_path):
     page.write_text("<!doctype html><html><body></body></html>")
     ok, why = screenshot.looks_rendered(screenshot.screenshot(page, tmp_path / "blank.png"))
     assert not ok, f"a blank page passed as rendered: {why}"
+
+
+def test_the_memory_proof_and_pooled_clients_are_plotted():
+    from spine_harness.report import plots
+    proof = {"proof_lines": [{"item": "shared_buffers", "mib": 2048}, {"item": "work_mem", "mib": 3708}],
+             "resident_peak_mib": 7476, "usage_peak_mib": 8192, "limit_mib": 8192}
+    steps = [{"clients": c, "p95_ms": p, "held_p95_ms": h, "errors": e} for c, p, h, e in
+             [(100, 6, 10, 0), (1000, 120, 38, 2)]]
+    for uri in (plots.memory_proof(proof), plots.pooled_clients(steps, 100)):
+        assert uri and uri.startswith("data:image/png;base64,") and len(uri) > 2000
+    assert plots.memory_proof({"proof_lines": []}) is None and plots.pooled_clients([], 100) is None

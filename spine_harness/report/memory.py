@@ -7,6 +7,8 @@ import html
 import json
 from pathlib import Path
 
+from spine_harness.report import plots
+
 from spine_harness.config.paths import REPO_ROOT
 
 PROOF = REPO_ROOT / "reports" / "memory-proof.json"
@@ -55,6 +57,8 @@ def html_section(proof_path: Path = PROOF, cgroups_path: Path = CAPACITY_CGROUPS
                      f"{html.escape(_verdict(proof))}</p><table><tr><th>item</th><th>worst case</th><th>MiB</th></tr>"
                      + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                                for row in proof_rows(proof)) + "</table>")
+        if (img := plots.memory_proof(proof)):
+            parts.append(f"<div class='plots'><img alt='memory proof against the measured peak' src='{img}'></div>")
     if (groups := _read(cgroups_path)):
         parts.append("<h2>Capacity run under the memory limits (cgroups)</h2><table><tr><th>service</th>"
                      "<th>limit MiB</th><th>peak MiB</th><th>resident MiB</th><th>failcnt</th><th>OOM kills</th></tr>"

@@ -6,6 +6,8 @@ import html
 import json
 from pathlib import Path
 
+from spine_harness.report import plots
+
 from spine_harness.config.paths import REPO_ROOT
 
 POOLED_CLIENTS = REPO_ROOT / "reports" / "pooled-clients.json"
@@ -48,10 +50,15 @@ def markdown(path: Path = POOLED_CLIENTS) -> list[str]:
             *("| " + " | ".join(r) + " |" for r in rows(result))]
 
 
+def _plot(result: dict) -> str:
+    img = plots.pooled_clients(result["steps"], result["plan"]["slo_p95_ms"])
+    return f"<div class='plots'><img alt='p95 against held clients' src='{img}'></div>" if img else ""
+
+
 def html_section(path: Path = POOLED_CLIENTS) -> str:
     if not (result := _read(path)):
         return ""
     return (f"<h2>Pooled capacity in clients</h2><p class='{'PASS' if result['passed'] else 'FAIL'}'>"
             f"{html.escape(summary(result))}</p><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
             + "</tr>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                                for r in rows(result)) + "</table>")
+                                for r in rows(result)) + "</table>" + _plot(result))
