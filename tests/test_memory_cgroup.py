@@ -3,7 +3,6 @@ group's own, the servers are inside from their start, and nothing is left behind
 run's groups are swept). Small limits; skipped where the machine has no writable controller."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 

@@ -22,7 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from spine_harness.capacity.sampling import PROC, _pid_from_file, pool_figures, pooler_console, pooler_setting
+from spine_harness.capacity.sampling import (
+    PROC, _pid_from_file, pool_figures, pooler_console, pooler_setting, tree_cpu_seconds)
 from spine_harness.capacity.stats import TOTAL
 from spine_harness.config.paths import REPO_ROOT
 from spine_harness.config.settings import Settings, child_environment
@@ -92,14 +93,6 @@ def raise_open_files(pid: int, needed: int) -> dict:
     return {"before": before, "after": open_files_limit(pid), "needed": needed}
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    from spine_harness.capacity.sampling import process_tree
-    total = 0
-    for pid in process_tree(root):
-        with contextlib.suppress(OSError):
-            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclasses.dataclass
@@ -137,7 +130,7 @@ class PoolWatcher:
                     self.samples.append(Sample(
                         round(time.monotonic() - self.t0, 2), int(f["cl_active"] + f["cl_waiting"]),
                         int(f["cl_waiting"]), int(f["sv_active"] + f["sv_idle"] + f["sv_used"]),
-                        _tree_cpu_seconds(self.pid)))
+                        tree_cpu_seconds(self.pid)))
 
 
 def check_pooler(target: Target, plan: PooledPlan) -> dict:

@@ -9,9 +9,11 @@ guessed.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 import json
+import os
 import re
 import subprocess
 import time
@@ -208,3 +210,13 @@ class ServerSampler:
         for conn in (self.console, self.db):
             if conn is not None:
                 conn.close()
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its direct children (Locust's workers)."""
+    total = 0
+    for pid in process_tree(root):
+        with contextlib.suppress(OSError):
+            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

@@ -7,7 +7,6 @@ JSON; nothing is asserted (the machine may be shared, so the numbers are noisy).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -22,7 +21,7 @@ from spine_harness.config.values import positive_int, whole_number
 from spine_harness.database.connections import connect
 from spine_harness.capacity import operations as ops
 from spine_harness.capacity import pgbench, population, capacity_report as report
-from spine_harness.capacity.sampling import PROC, process_tree
+from spine_harness.capacity.sampling import tree_cpu_seconds
 from spine_harness.config.paths import REPO_ROOT
 from spine_harness.config.cli import add_target_arguments, settings_from
 from spine_harness.config.settings import Settings, child_environment
@@ -45,14 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports/load-bench.json"))
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """CPU time (user + system) used so far by a process and its direct children (Locust's workers)."""
-    total = 0
-    for pid in process_tree(root):
-        with contextlib.suppress(OSError):
-            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _locust(attach: Path, clients: int, seconds: int, processes: int, workdir: Path) -> dict:
@@ -68,9 +59,9 @@ def _locust(attach: Path, clients: int, seconds: int, processes: int, workdir: P
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
         # Measure the middle of the run: after start-up and spawning, before the stop.
         time.sleep(CPU_WINDOW_SKIP_S)
-        cpu0, t0 = _tree_cpu_seconds(proc.pid), time.monotonic()
+        cpu0, t0 = tree_cpu_seconds(proc.pid), time.monotonic()
         time.sleep(max(1.0, seconds - CPU_WINDOW_SKIP_S))
-        cpu1, t1 = _tree_cpu_seconds(proc.pid), time.monotonic()
+        cpu1, t1 = tree_cpu_seconds(proc.pid), time.monotonic()
         _, stderr = proc.communicate(timeout=seconds + 120)
     if proc.returncode != 0:
         raise RuntimeError(f"locust exited {proc.returncode}:\n{stderr[-2000:]}")
