@@ -100,7 +100,7 @@ class Sample:
     t: float                 # seconds since Locust was started
     clients: int             # client connections the pooler holds for the Spine's databases
     waiting: int
-    servers: int             # server connections it has open to Postgres
+    servers: int             # server connections of its busiest pool (one user, one database)
     locust_cpu_s: float
 
 
@@ -129,7 +129,7 @@ class PoolWatcher:
                     f = pool_figures(console)
                     self.samples.append(Sample(
                         round(time.monotonic() - self.t0, 2), int(f["cl_active"] + f["cl_waiting"]),
-                        int(f["cl_waiting"]), int(f["sv_active"] + f["sv_idle"] + f["sv_used"]),
+                        int(f["cl_waiting"]), int(f["sv_busiest_pool"]),
                         tree_cpu_seconds(self.pid)))
 
 

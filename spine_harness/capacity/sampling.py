@@ -53,6 +53,9 @@ def pool_figures(console: psycopg.Connection) -> dict[str, float]:
     figures: dict[str, float] = {c: sum(int(p[c]) for p in pools) for c in POOL_COLUMNS}
     figures["maxwait_ms"] = max((int(p["maxwait"]) * 1000 + int(p.get("maxwait_us", 0)) / 1000
                                  for p in pools), default=0.0)
+    # The pool size bounds each pool (one user on one database), not their sum.
+    figures["sv_busiest_pool"] = max((sum(int(p[c]) for c in ("sv_active", "sv_idle", "sv_used")) for p in pools),
+                                     default=0)
     return figures
 
 
