@@ -58,11 +58,16 @@ def cell_claims(cell: Cell, seed: SeedRows) -> dict:
 def run_cell(conn: psycopg.Connection, seed: SeedRows, cell: Cell) -> Observed:
     """Always rolled back: the matrix never leaves a row behind."""
     query, params = STATEMENTS[cell.table].query(cell.table, cell.operation, seed)
-    claims = cell_claims(cell, seed)
+    return observe(conn, cell_claims(cell, seed), query, params)
+
+
+def observe(conn: psycopg.Connection, claims: dict, query: str, params: tuple, what: str = "row") -> Observed:
+    """One statement as an API request with these claims, always rolled back: allowed (it touched
+    a row), filtered (accepted, none touched) or denied (42501). The Storage matrix uses it too."""
     try:
         with request(conn, claims) as cur:
             cur.execute(query, params)
             rows = cur.rowcount
     except psycopg.errors.InsufficientPrivilege as exc:
         return Observed(Outcome.DENY, f"42501 {exc.diag.message_primary}")
-    return Observed(Outcome.ALLOW if rows > 0 else Outcome.FILTER, f"{rows} row(s)")
+    return Observed(Outcome.ALLOW if rows > 0 else Outcome.FILTER, f"{rows} {what}(s)")

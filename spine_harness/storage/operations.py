@@ -10,25 +10,19 @@ rolled-back PostgREST-style request (role and JWT claims set transaction-locally
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import secrets
 import uuid
 
 import psycopg
 
-from spine_harness.database.impersonation import claims_for, request
+from spine_harness.database.impersonation import claims_for
+from spine_harness.rls.matrix import Observed, observe
 from spine_harness.rls.seed import SeedRows
-from spine_harness.storage.expectations import ACTOR_ROLE, Outcome, StorageCell
+from spine_harness.storage.expectations import ACTOR_ROLE, StorageCell
 from spine_harness.storage.objects import SeedObjects, object_name
 
 _META = json.dumps({"size": 1, "mimetype": "text/plain"})
-
-
-@dataclasses.dataclass(frozen=True)
-class Observed:
-    outcome: Outcome
-    detail: str
 
 
 def statement(operation: str, bucket: str, name: str, folder_user: uuid.UUID, run_id: str,
@@ -63,14 +57,7 @@ def actor_id(actor: str, seed: SeedRows) -> uuid.UUID | None:
 
 def run(conn: psycopg.Connection, actor: str, query: str, params: tuple, seed: SeedRows) -> Observed:
     """Always rolled back: the matrix leaves no object behind."""
-    claims = claims_for(ACTOR_ROLE[actor], actor_id(actor, seed))
-    try:
-        with request(conn, claims) as cur:
-            cur.execute(query, params)
-            rows = cur.rowcount
-    except psycopg.errors.InsufficientPrivilege as exc:
-        return Observed(Outcome.DENY, f"42501 {exc.diag.message_primary}")
-    return Observed(Outcome.ALLOW if rows > 0 else Outcome.FILTER, f"{rows} object(s)")
+    return observe(conn, claims_for(ACTOR_ROLE[actor], actor_id(actor, seed)), query, params, what="object")
 
 
 def run_cell(conn: psycopg.Connection, seed: SeedRows, objects: SeedObjects, cell: StorageCell) -> Observed:
