@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from spine_harness.capacity.sampling import pooler_console
 from spine_harness.database.connections import connect
+from spine_harness.targets.local import pooler_settings
 from spine_harness.gateway.checks import Gateway
 from spine_harness.rls import seed as rls_seed
 from spine_harness.targets import Target
@@ -41,3 +43,18 @@ def gateway(spine: Target):
     """An HTTP client for the target's gateway, with its keys (the gateway suites need it)."""
     with Gateway.open(spine) as gw:
         yield gw
+
+
+@pytest.fixture(scope="session")
+def console(spine: Target):
+    """The pooler's console (PgBouncer's SHOW commands), where the target gives one."""
+    if spine.pooler_admin_dsn is None:
+        pytest.skip(f"target '{spine.name}' gives no pooler console (PgBouncer's SHOW commands) to read from")
+    with pooler_console(spine.pooler_admin_dsn) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def stack_pool(stack_dir) -> dict:
+    """How the stack under test says Supavisor pools (pool mode, size, client limit)."""
+    return pooler_settings(stack_dir)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from spine_harness.capacity.sampling import pooler_console, pooler_setting
+from spine_harness.capacity.sampling import pooler_setting
 from spine_harness.deployment import settings_policy as policy_mod
 from spine_harness.deployment.definition import StackDefinition
 
@@ -36,13 +36,6 @@ def test_postgres_reports(pg_settings, rule):
 
 POOLER_CASES = POLICY.reported_by("pgbouncer")
 
-
-@pytest.fixture(scope="module")
-def console(spine):
-    if spine.pooler_admin_dsn is None:
-        pytest.skip(f"target '{spine.name}' gives no pooler console (PgBouncer's SHOW CONFIG) to read settings from")
-    with pooler_console(spine.pooler_admin_dsn) as conn:
-        yield conn
 
 
 @pytest.mark.needs("pooler")

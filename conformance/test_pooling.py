@@ -18,13 +18,11 @@ import pytest
 
 from spine_harness.database import impersonation
 from spine_harness.database.connections import connect
-from spine_harness.capacity.sampling import pooler_console, pooler_setting
+from spine_harness.capacity.sampling import pooler_setting
 from spine_harness.rls import seed as rls_seed
-from spine_harness.targets.local import pooler_defaults
 
 pytestmark = pytest.mark.needs("database", "pooler")
 
-STACK_POOL_SIZE, STACK_MAX_CLIENTS = pooler_defaults()
 LANDING_TRIES = 60
 
 
@@ -57,13 +55,6 @@ def two_clients(spine):
     with connect(spine.api_dsn, autocommit=True) as first, connect(spine.api_dsn, autocommit=True) as second:
         yield first, second
 
-
-@pytest.fixture(scope="module")
-def console(spine):
-    if spine.pooler_admin_dsn is None:
-        pytest.skip(f"target '{spine.name}' gives no pooler console (PgBouncer's SHOW commands) to read limits from")
-    with pooler_console(spine.pooler_admin_dsn) as conn:
-        yield conn
 
 
 # --- transaction-mode semantics -------------------------------------------------------------------
@@ -151,9 +142,10 @@ def test_pool_fits_within_max_connections(console, admin_conn):
         f"{max_connections} minus {reserved} reserved for superusers")
 
 
-def test_server_connections_never_exceed_pool_size(spine, admin_conn):
+def test_server_connections_never_exceed_pool_size(spine, stack_pool, admin_conn):
     """Three times the pool's worth of clients, each running short transactions, while the
     backends the pooler holds are counted from Postgres' side."""
+    pool_size = stack_pool["default_pool_size"]
     user = psycopg.conninfo.conninfo_to_dict(spine.api_dsn)["user"]
     peak, done = 0, threading.Event()
 
@@ -171,7 +163,7 @@ def test_server_connections_never_exceed_pool_size(spine, admin_conn):
             for _ in range(5):
                 conn.execute("select pg_sleep(0.02)")
 
-    clients = STACK_POOL_SIZE * 3
+    clients = pool_size * 3
     watcher = threading.Thread(target=count_backends)
     watcher.start()
     try:
@@ -180,14 +172,15 @@ def test_server_connections_never_exceed_pool_size(spine, admin_conn):
     finally:
         done.set()
         watcher.join()
-    assert 0 < peak <= STACK_POOL_SIZE, (
+    assert 0 < peak <= pool_size, (
         f"{clients} clients drove {peak} concurrent `{user}` backends; the stack's pool size "
-        f"(POOLER_DEFAULT_POOL_SIZE) is {STACK_POOL_SIZE}")
+        f"(POOLER_DEFAULT_POOL_SIZE) is {pool_size}")
 
 
-def test_500_short_lived_clients_share_the_pool(spine):
+def test_500_short_lived_clients_share_the_pool(spine, stack_pool):
     """Connect, one short transaction, disconnect, 500 times, 40 at a time: every client
     completes, and together they used no more server connections than the pool has."""
+    pool_size = stack_pool["default_pool_size"]
     def client(_):
         with connect(spine.api_dsn, autocommit=True) as conn:
             return conn.execute("select pg_backend_pid() from pg_sleep(0.02)").fetchone()[0]
@@ -197,18 +190,19 @@ def test_500_short_lived_clients_share_the_pool(spine):
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, f"{len(errors)} of 500 short-lived clients failed, e.g. {errors[0]!r}"
     backends = set(outcomes)
-    assert len(backends) <= STACK_POOL_SIZE, (
+    assert len(backends) <= pool_size, (
         f"500 short-lived clients ran on {len(backends)} distinct server connections; "
-        f"the stack's pool has {STACK_POOL_SIZE}")
+        f"the stack's pool has {pool_size}")
 
 
-def test_clients_beyond_max_client_conn_are_refused_cleanly(spine):
+def test_clients_beyond_max_client_conn_are_refused_cleanly(spine, stack_pool):
     """Open clients until the pooler refuses one: that must happen by the stack's
     POOLER_MAX_CLIENT_CONN, as a prompt error, and the pooler must serve again afterwards."""
+    max_clients = stack_pool["max_client_conn"]
     held: list[psycopg.Connection] = []
     refusal: psycopg.OperationalError | None = None
     try:
-        while len(held) <= STACK_MAX_CLIENTS and refusal is None:
+        while len(held) <= max_clients and refusal is None:
             try:
                 held.append(connect(spine.api_dsn, autocommit=True))
             except psycopg.OperationalError as exc:
@@ -217,7 +211,7 @@ def test_clients_beyond_max_client_conn_are_refused_cleanly(spine):
         for conn in held:
             conn.close()
     assert refusal is not None, (
-        f"the pooler admitted {len(held)} clients of this test alone; the stack's limit is {STACK_MAX_CLIENTS}")
+        f"the pooler admitted {len(held)} clients of this test alone; the stack's limit is {max_clients}")
     assert "timeout expired" not in str(refusal), f"client {len(held) + 1} hung instead of being refused: {refusal}"
     with connect(spine.api_dsn, autocommit=True) as conn:
         assert conn.execute("select 1").fetchone() == (1,), "the pooler did not serve after refusing clients"

@@ -77,12 +77,6 @@ def pooler_settings(stack_dir: Path = STACK_DIR) -> dict:
     return settings_from_supavisor(env, str(Path(stack_dir) / "docker-compose.yml"))
 
 
-def pooler_defaults(stack_dir: Path = STACK_DIR) -> tuple[int, int]:
-    """The stack's pool size and client limit (POOLER_DEFAULT_POOL_SIZE, POOLER_MAX_CLIENT_CONN)."""
-    found = pooler_settings(stack_dir)
-    return found["default_pool_size"], found["max_client_conn"]
-
-
 # The architecture's services the local servers stand in for: Postgres is `db`, PgBouncer `supavisor`.
 LIMITED_SERVICES = ("db", "supavisor")
 
